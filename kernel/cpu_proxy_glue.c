@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Processor proxies: the C glue.
+ *
+ * Thin by design: it owns what C must own (the sysfs attribute group under
+ * /sys/devices/system/cpu/proxy/) and translates into calls to the Rust
+ * core in rust/proxy/. Decisions are made there.
+ */
+
+#include <linux/cpu.h>
+#include <linux/cpu_proxy.h>
+#include <linux/device.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/sysfs.h>
+
+static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return cpu_proxy_stats_show(buf);
+}
+static DEVICE_ATTR_RO(stats);
+
+static struct attribute *cpu_proxy_attrs[] = {
+	&dev_attr_stats.attr,
+	NULL
+};
+
+static const struct attribute_group cpu_proxy_attr_group = {
+	.attrs = cpu_proxy_attrs,
+	.name = "proxy",
+};
+
+static DEFINE_MUTEX(cpu_proxy_sysfs_lock);
+static bool cpu_proxy_sysfs_registered;
+
+/**
+ * cpu_proxy_sysfs_register - create /sys/devices/system/cpu/proxy/
+ *
+ * Called once by the Rust core when it initialises.
+ * Context: process context; may sleep.
+ * Return: 0, -EBUSY if already registered, -ENODEV if the cpu subsystem has
+ * no root device, or the error of sysfs_create_group().
+ */
+int cpu_proxy_sysfs_register(void)
+{
+	struct device *dev_root;
+	int ret;
+
+	might_sleep();
+
+	guard(mutex)(&cpu_proxy_sysfs_lock);
+	if (WARN_ON_ONCE(cpu_proxy_sysfs_registered))
+		return -EBUSY;
+
+	dev_root = bus_get_dev_root(&cpu_subsys);
+	if (!dev_root)
+		return -ENODEV;
+
+	ret = sysfs_create_group(&dev_root->kobj, &cpu_proxy_attr_group);
+	put_device(dev_root);
+	if (!ret)
+		cpu_proxy_sysfs_registered = true;
+	return ret;
+}
+
+/**
+ * cpu_proxy_sysfs_unregister - remove /sys/devices/system/cpu/proxy/
+ *
+ * Context: process context; may sleep.
+ */
+void cpu_proxy_sysfs_unregister(void)
+{
+	struct device *dev_root;
+
+	might_sleep();
+
+	guard(mutex)(&cpu_proxy_sysfs_lock);
+	if (WARN_ON_ONCE(!cpu_proxy_sysfs_registered))
+		return;
+
+	dev_root = bus_get_dev_root(&cpu_subsys);
+	if (dev_root) {
+		sysfs_remove_group(&dev_root->kobj, &cpu_proxy_attr_group);
+		put_device(dev_root);
+	}
+	cpu_proxy_sysfs_registered = false;
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A safe view of a C `struct cpumask`.
+//!
+//! 6.12 has no cpumask abstraction; this is the one place in the crate that
+//! touches the bits of a `struct cpumask` directly. Only the operations the
+//! crate needs are provided.
+
+use crate::cpulist::Bits;
+use kernel::bindings;
+
+const BITS_PER_LONG: u32 = usize::BITS;
+
+/// The number of possible CPU ids, `nr_cpu_ids`.
+pub(crate) fn nr_cpu_ids() -> u32 {
+    // SAFETY: `nr_cpu_ids` is written once, by `setup_nr_cpu_ids()` during
+    // early boot, before any initcall runs; afterwards it is only read.
+    unsafe { bindings::nr_cpu_ids }
+}
+
+/// An exclusive borrow of a `struct cpumask` that C code owns.
+pub(crate) struct CpumaskMut<'a> {
+    mask: &'a mut bindings::cpumask,
+    nbits: u32,
+}
+
+impl<'a> CpumaskMut<'a> {
+    /// Borrows the mask at `ptr`, sized for `nr_cpu_ids` bits.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid `struct cpumask` of at least
+    /// `cpumask_size()` bytes that nothing else reads or writes for `'a`.
+    pub(crate) unsafe fn from_raw(ptr: *mut bindings::cpumask) -> Self {
+        Self {
+            // SAFETY: valid and exclusive for `'a`, by the function's
+            // safety requirements.
+            mask: unsafe { &mut *ptr },
+            nbits: nr_cpu_ids(),
+        }
+    }
+
+    fn words(&mut self) -> &mut [usize] {
+        // Never touch words past `nbits`: an off-stack cpumask is only
+        // `cpumask_size()` long, which may be shorter than `NR_CPUS` bits.
+        let n = self.nbits.div_ceil(BITS_PER_LONG) as usize;
+        let bits = &mut self.mask.bits;
+        let n = n.min(bits.len());
+        &mut bits[..n]
+    }
+}
+
+impl Bits for CpumaskMut<'_> {
+    fn nbits(&self) -> u32 {
+        self.nbits
+    }
+
+    fn clear_all(&mut self) {
+        self.words().fill(0);
+    }
+
+    fn set(&mut self, bit: u32) {
+        let word = (bit / BITS_PER_LONG) as usize;
+        if let Some(w) = self.words().get_mut(word) {
+            *w |= 1usize << (bit % BITS_PER_LONG);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `extern "C"` entry points that `include/linux/cpu_proxy.h` declares.
+//!
+//! Each converts raw pointers into safe views, calls the logic, and turns a
+//! Rust error into a negative errno at the boundary.
+
+use crate::{cpulist, cpumask::CpumaskMut, stats};
+use kernel::{bindings, ffi::c_char, ffi::c_int, page::PAGE_SIZE, prelude::*};
+
+fn parse_errno(e: cpulist::ParseError) -> Error {
+    match e {
+        cpulist::ParseError::Invalid => EINVAL,
+        cpulist::ParseError::Range => ERANGE,
+        cpulist::ParseError::Overflow => Error::from_errno(-(bindings::EOVERFLOW as c_int)),
+    }
+}
+
+/// Parses the cpulist in `buf[0..len]` into `dst`.
+///
+/// A drop-in for `cpulist_parse()`: same language, same result, same
+/// errnos (`-EINVAL`, `-ERANGE`, `-EOVERFLOW`), but bounded by `len`
+/// rather than by a terminator, so it can take a sysfs write as it is.
+///
+/// # Safety
+///
+/// `buf` must be valid for reads of `len` bytes, and `dst` must point to a
+/// `struct cpumask` that nothing else accesses during the call.
+#[no_mangle]
+unsafe extern "C" fn cpu_proxy_cpulist_parse(
+    buf: *const c_char,
+    len: usize,
+    dst: *mut bindings::cpumask,
+) -> c_int {
+    let input: &[u8] = if len == 0 {
+        &[]
+    } else {
+        // SAFETY: `buf` is valid for reads of `len` bytes, by the function's
+        // safety requirements, and `len` is not zero.
+        unsafe { core::slice::from_raw_parts(buf, len) }
+    };
+    // SAFETY: `dst` is valid and exclusively ours for the call, by the
+    // function's safety requirements.
+    let mut mask = unsafe { CpumaskMut::from_raw(dst) };
+    match cpulist::parse(input, &mut mask) {
+        Ok(()) => 0,
+        Err(e) => parse_errno(e).to_errno(),
+    }
+}
+
+/// Formats the counters into `buf` for the `stats` file.
+///
+/// Returns the number of bytes written or a negative errno.
+///
+/// # Safety
+///
+/// `buf` must be valid for writes of `PAGE_SIZE` bytes (a sysfs `show()`
+/// buffer).
+#[no_mangle]
+unsafe extern "C" fn cpu_proxy_stats_show(buf: *mut c_char) -> isize {
+    // SAFETY: `buf` is a sysfs show buffer of `PAGE_SIZE` bytes, by the
+    // function's safety requirements.
+    let out = unsafe { core::slice::from_raw_parts_mut(buf, PAGE_SIZE) };
+    let mut w = stats::SliceWriter::new(out);
+    match stats::STATS.show(&mut w) {
+        Ok(()) => w.len() as isize,
+        Err(_) => Error::from_errno(-(bindings::EOVERFLOW as c_int)).to_errno() as isize,
+    }
+}
