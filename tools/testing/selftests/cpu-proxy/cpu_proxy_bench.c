@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cpu-proxy benchmark, run inside the guest. Measures, in one boot:
+ *
+ *   native   offline then online of k = 1..K CPUs through cpuN/online,
+ *            one write per CPU (what hotplug costs today)
+ *   ipi      one smp_call_function_single() round trip to an idle CPU,
+ *            the floor any mechanism built on IPIs can reach
+ *
+ * and prints one JSON object on stdout between marker lines. The caller
+ * (scripts/bench-report.py) turns it into a table and a plot.
+ *
+ * Usage: cpu_proxy_bench [-r reps] [-k max_cpus] [-i ipi_iterations]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proxy_util.h"
+
+#define CPU_DIR		"/sys/devices/system/cpu"
+#define MAX_REPS	1000
+
+static int nr_cpus;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "cpu_proxy_bench: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static void set_online(int cpu, int on)
+{
+	char path[64];
+	int ret;
+
+	snprintf(path, sizeof(path), CPU_DIR "/cpu%d/online", cpu);
+	ret = write_file(path, on ? "1\n" : "0\n", 2);
+	if (ret)
+		die(path, -ret);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of a sorted array. */
+static uint64_t pct(const uint64_t *v, int n, int p)
+{
+	int idx = (n * p + 99) / 100 - 1;
+
+	return v[idx < 0 ? 0 : idx];
+}
+
+static void print_series(const char *name, uint64_t *v, int n, int last)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	printf("      \"%s\": {\"median_ns\": %llu, \"p90_ns\": %llu, \"min_ns\": %llu, \"max_ns\": %llu, \"samples_ns\": [",
+	       name, (unsigned long long)pct(v, n, 50),
+	       (unsigned long long)pct(v, n, 90), (unsigned long long)v[0],
+	       (unsigned long long)v[n - 1]);
+	for (int i = 0; i < n; i++)
+		printf("%s%llu", i ? ", " : "", (unsigned long long)v[i]);
+	printf("]}%s\n", last ? "" : ",");
+}
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity", errno);
+}
+
+int main(int argc, char **argv)
+{
+	static uint64_t off[MAX_REPS], on[MAX_REPS];
+	int reps = 11, max_k = -1, ipi_iters = 2000, opt;
+	char buf[256];
+	struct utsname u;
+
+	while ((opt = getopt(argc, argv, "r:k:i:")) != -1) {
+		switch (opt) {
+		case 'r': reps = atoi(optarg); break;
+		case 'k': max_k = atoi(optarg); break;
+		case 'i': ipi_iters = atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: %s [-r reps] [-k max_cpus] [-i ipi_iterations]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (reps < 1 || reps > MAX_REPS || ipi_iters < 1)
+		die("bad arguments", EINVAL);
+
+	nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (nr_cpus < 2)
+		die("needs at least 2 online CPUs", ENODEV);
+	if (max_k < 0 || max_k > nr_cpus - 1)
+		max_k = nr_cpus - 1;
+	pin_to(0);
+	uname(&u);
+
+	printf("CPU_PROXY_BENCH_BEGIN\n{\n");
+	printf("  \"kernel\": \"%s\",\n  \"cpus\": %d,\n  \"reps\": %d,\n",
+	       u.release, nr_cpus, reps);
+
+	/* IPI floor: CPU 0 to the last CPU, which is idle. */
+	snprintf(buf, sizeof(buf), "%d %d", nr_cpus - 1, ipi_iters);
+	if (write_file(TEST_DIR "/ipi_rtt", buf, strlen(buf)) == 0 &&
+	    read_file(TEST_DIR "/ipi_rtt", buf, sizeof(buf)) > 0) {
+		unsigned long long min, med, p90, max;
+		int cpu, from, it;
+
+		if (sscanf(buf, "cpu %d from %d iterations %d min_ns %llu median_ns %llu p90_ns %llu max_ns %llu",
+			   &cpu, &from, &it, &min, &med, &p90, &max) != 7)
+			die("ipi_rtt output", EPROTO);
+		printf("  \"ipi\": {\"cpu\": %d, \"from\": %d, \"iterations\": %d, \"min_ns\": %llu, \"median_ns\": %llu, \"p90_ns\": %llu, \"max_ns\": %llu},\n",
+		       cpu, from, it, min, med, p90, max);
+	} else {
+		die(TEST_DIR "/ipi_rtt (CONFIG_TEST_CPU_PROXY)", ENOENT);
+	}
+
+	printf("  \"native\": [\n");
+	for (int k = 1; k <= max_k; k++) {
+		fprintf(stderr, "bench: native offline/online of %d CPU(s), %d reps\n", k, reps);
+		for (int r = 0; r < reps; r++) {
+			uint64_t t0 = now_ns();
+
+			for (int i = 0; i < k; i++)
+				set_online(nr_cpus - 1 - i, 0);
+			off[r] = now_ns() - t0;
+			t0 = now_ns();
+			for (int i = k - 1; i >= 0; i--)
+				set_online(nr_cpus - 1 - i, 1);
+			on[r] = now_ns() - t0;
+		}
+		printf("    {\"k\": %d,\n", k);
+		print_series("offline", off, reps, 0);
+		print_series("online", on, reps, 1);
+		printf("    }%s\n", k == max_k ? "" : ",");
+	}
+	printf("  ]\n}\nCPU_PROXY_BENCH_END\n");
+	return 0;
+}

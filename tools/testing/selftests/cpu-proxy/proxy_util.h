@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the cpu-proxy selftests and benchmark. */
+#ifndef PROXY_UTIL_H
+#define PROXY_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PROXY_DIR	"/sys/devices/system/cpu/proxy"
+#define TEST_DIR	"/sys/kernel/debug/cpu_proxy_test"
+
+/* Reads a whole (small) file into buf; returns its length or -errno. */
+static inline ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n, len = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	if (n < 0)
+		len = -errno;
+	close(fd);
+	if (len >= 0)
+		buf[len] = '\0';
+	return len;
+}
+
+/* Writes len bytes in one write(); returns 0 or -errno. */
+static inline int write_file(const char *path, const char *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n >= 0 && (size_t)n != len)
+		return -EIO;
+	return n < 0 ? n : 0;
+}
+
+#endif

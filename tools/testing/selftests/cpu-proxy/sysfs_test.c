@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The /sys/devices/system/cpu/proxy/ directory: what it holds, and the
+ * format of the stats file.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../kselftest_harness.h"
+#include "proxy_util.h"
+
+/* The files this kernel implements; later features add theirs here. */
+static const char * const implemented[] = { "stats" };
+
+/* Keys the ABI promises in stats. */
+static const char * const stats_keys[] = {
+	"parks", "unparks", "proxied_ipis", "proxy_entries",
+	"deferred_offlines", "wakeups_while_parked",
+};
+
+#define MAX_STATS 64
+
+struct stat_line {
+	char key[64];
+	uint64_t value;
+};
+
+#define SKIP_IF_NO_PROXY()						\
+	do {								\
+		if (access(PROXY_DIR, F_OK) && errno == ENOENT)	\
+			SKIP(return, "CONFIG_CPU_PROXY is not enabled"); \
+	} while (0)
+
+/* Parses stats strictly; returns the number of lines or -1. */
+static int parse_stats(const char *text, struct stat_line *out, int max)
+{
+	const char *p = text;
+	int n = 0;
+
+	while (*p) {
+		const char *sp = strchr(p, ' '), *nl = strchr(p, '\n');
+		const char *v;
+		size_t klen;
+
+		if (!sp || !nl || sp > nl || n == max)
+			return -1;
+		klen = sp - p;
+		if (!klen || klen >= sizeof(out[n].key))
+			return -1;
+		for (const char *c = p; c < sp; c++)
+			if (!(*c == '_' || (*c >= 'a' && *c <= 'z')))
+				return -1;
+		v = sp + 1;
+		if (v == nl || (v[0] == '0' && nl - v > 1) || nl - v > 20)
+			return -1;
+		out[n].value = 0;
+		for (const char *c = v; c < nl; c++) {
+			if (*c < '0' || *c > '9')
+				return -1;
+			if (out[n].value > (UINT64_MAX - (*c - '0')) / 10)
+				return -1;
+			out[n].value = out[n].value * 10 + (*c - '0');
+		}
+		memcpy(out[n].key, p, klen);
+		out[n].key[klen] = '\0';
+		for (int i = 0; i < n; i++)
+			if (!strcmp(out[i].key, out[n].key))
+				return -1;
+		n++;
+		p = nl + 1;
+	}
+	return n;
+}
+
+static const struct stat_line *find_stat(const struct stat_line *s, int n,
+					 const char *key)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(s[i].key, key))
+			return &s[i];
+	return NULL;
+}
+
+TEST(directory_holds_the_implemented_files)
+{
+	bool seen[ARRAY_SIZE(implemented)] = {};
+	struct dirent *de;
+	DIR *d;
+
+	SKIP_IF_NO_PROXY();
+	d = opendir(PROXY_DIR);
+	ASSERT_NE(NULL, d);
+	while ((de = readdir(d))) {
+		bool known = false;
+
+		if (de->d_name[0] == '.')
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(implemented); i++) {
+			if (!strcmp(de->d_name, implemented[i])) {
+				EXPECT_FALSE(seen[i]);
+				seen[i] = known = true;
+			}
+		}
+		EXPECT_TRUE(known) TH_LOG("unexpected file %s", de->d_name);
+	}
+	closedir(d);
+	for (size_t i = 0; i < ARRAY_SIZE(implemented); i++)
+		EXPECT_TRUE(seen[i]) TH_LOG("missing file %s", implemented[i]);
+}
+
+TEST(stats_parses_with_every_key)
+{
+	struct stat_line s[MAX_STATS];
+	char buf[4096];
+	ssize_t len;
+	int n;
+
+	SKIP_IF_NO_PROXY();
+	len = read_file(PROXY_DIR "/stats", buf, sizeof(buf));
+	ASSERT_GT(len, 0);
+	ASSERT_EQ('\n', buf[len - 1]);
+	n = parse_stats(buf, s, MAX_STATS);
+	ASSERT_GT(n, 0) TH_LOG("malformed stats:\n%s", buf);
+	for (size_t i = 0; i < ARRAY_SIZE(stats_keys); i++)
+		EXPECT_NE(NULL, find_stat(s, n, stats_keys[i]))
+			TH_LOG("stats lacks %s", stats_keys[i]);
+}
+
+TEST(stats_counters_never_go_back)
+{
+	struct stat_line a[MAX_STATS], b[MAX_STATS];
+	char buf[4096];
+	int na, nb;
+
+	SKIP_IF_NO_PROXY();
+	ASSERT_GT(read_file(PROXY_DIR "/stats", buf, sizeof(buf)), 0);
+	na = parse_stats(buf, a, MAX_STATS);
+	ASSERT_GT(read_file(PROXY_DIR "/stats", buf, sizeof(buf)), 0);
+	nb = parse_stats(buf, b, MAX_STATS);
+	ASSERT_GT(na, 0);
+	ASSERT_EQ(na, nb);
+	for (int i = 0; i < na; i++) {
+		EXPECT_STREQ(a[i].key, b[i].key);
+		EXPECT_LE(a[i].value, b[i].value);
+	}
+}
+
+TEST(stats_is_read_only)
+{
+	struct stat st;
+
+	SKIP_IF_NO_PROXY();
+	ASSERT_EQ(0, stat(PROXY_DIR "/stats", &st));
+	EXPECT_EQ(0444, st.st_mode & 07777);
+	/* Even root cannot open it for writing: sysfs refuses. */
+	EXPECT_EQ(-EACCES, write_file(PROXY_DIR "/stats", "0\n", 2));
+}
+
+TEST_HARNESS_MAIN
