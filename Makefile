@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# cpu-proxy: processor proxies and parallel hotplug for Linux 6.12.
+#
+#   make demo    set up, build the patched kernel, boot it, run the benchmark
+#   make check   set up, host tests, build, every QEMU test
+#
+# Outputs and logs go to out/ (ignored by git).
+
+SMP ?= 4
+DEMO_SMP ?= 4 8
+CHECK_SMP ?= 4 8
+REPS ?= 11
+
+.PHONY: all demo check setup kernel initramfs host-test qemu-test bench \
+	run shell lint clean distclean
+
+all: check
+
+demo: initramfs
+	SMP="$(DEMO_SMP)" REPS=$(REPS) bash scripts/bench.sh
+
+check:
+	CHECK_SMP="$(CHECK_SMP)" bash scripts/check.sh
+
+setup:
+	bash scripts/setup.sh
+
+kernel: setup
+	bash scripts/kernel.sh
+
+initramfs: kernel
+	bash scripts/initramfs.sh
+
+host-test:
+	cd host && cargo test
+
+qemu-test: initramfs
+	python3 scripts/qemu-run.py --job test --smp $(SMP) \
+		--log out/logs/qemu-test-smp$(SMP).log \
+		--expect out/kselftest/kselftest-list.txt
+
+bench: initramfs
+	SMP="$(SMP)" REPS=$(REPS) bash scripts/bench.sh
+
+# An interactive guest shell on the serial console (exit with Ctrl-A X).
+shell: initramfs
+	qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp $(SMP) -m 1024 \
+		-nographic -no-reboot -kernel out/bzImage -initrd out/initramfs.cpio.gz \
+		-append "console=ttyS0 panic=-1 job=shell"
+
+lint: kernel
+	bash scripts/lint.sh
+
+clean:
+	rm -rf out/build out/initramfs out/kselftest out/results out/logs \
+		out/bzImage out/initramfs.cpio.gz
+	cd host && cargo clean
+
+distclean:
+	rm -rf out host/target

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every test: host cargo tests, then the kselftests in QEMU at each SMP in
+# $CHECK_SMP. Ends with one line "N passed, N failed" over all of them,
+# and fails if anything failed or did not run.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+CHECK_SMP=${CHECK_SMP:-"4 8"}
+RES=$OUT/results
+rm -rf "$RES"; mkdir -p "$RES" "$OUT/logs"
+status=0
+
+set -e
+bash "$REPO/scripts/setup.sh"
+set +e
+
+step "host tests: cargo test (rust/proxy pure logic)"
+if (cd "$REPO/host" && cargo test --quiet >"$OUT/logs/cargo-test.log" 2>&1); then
+	note "log: out/logs/cargo-test.log"
+else
+	status=1
+	tail -n 40 "$OUT/logs/cargo-test.log"
+	echo "full log: $OUT/logs/cargo-test.log"
+fi
+awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' \
+	"$OUT/logs/cargo-test.log" >"$RES/host"
+# A build that did not get to run its tests counts as a failure.
+grep -q '^test result:' "$OUT/logs/cargo-test.log" || echo "0 1" >"$RES/host"
+note "host: $(awk '{ print $1 " passed, " $2 " failed" }' "$RES/host")"
+
+if bash "$REPO/scripts/kernel.sh" && bash "$REPO/scripts/initramfs.sh"; then
+	for smp in $CHECK_SMP; do
+		step "kselftests in QEMU, -smp $smp"
+		python3 "$REPO/scripts/qemu-run.py" --job test --smp "$smp" \
+			--log "$OUT/logs/qemu-test-smp$smp.log" \
+			--expect "$OUT/kselftest/kselftest-list.txt" \
+			--results "$RES/qemu-smp$smp" || status=1
+	done
+else
+	status=1
+	echo "0 1" >"$RES/build"
+fi
+
+read -r passed failed < <(cat "$RES"/* | awk '{ p += $1; f += $2 } END { print p + 0, f + 0 }')
+[ "$failed" -eq 0 ] || status=1
+echo
+if [ $status -eq 0 ]; then
+	echo "${C_G}${C_B}check: all tests passed${C_0}"
+else
+	echo "${C_R}${C_B}check: FAILED (logs in out/logs/)${C_0}"
+fi
+echo "$passed passed, $failed failed"
+exit $status

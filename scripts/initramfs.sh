@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build out/initramfs.cpio.gz: static busybox, bash and the shared
+# libraries the tests need, and the kselftests installed through the
+# kernel's own flow (make -C tools/testing/selftests ... install).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+TARGETS=${KSFT_TARGETS:-"cpu-proxy cpu-hotplug"}
+KST=$OUT/kselftest
+ROOT=$OUT/initramfs
+
+step "building kselftests: $TARGETS"
+rm -rf "$KST"
+run_logged "$OUT/logs/kselftest.log" \
+	make -C "$KSRC/tools/testing/selftests" TARGETS="$TARGETS" \
+	INSTALL_PATH="$KST" install
+
+step "assembling the initramfs"
+rm -rf "$ROOT"
+mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root}
+cp /bin/busybox "$ROOT/bin/busybox"
+for applet in $("$ROOT/bin/busybox" --list-full); do
+	[ -e "$ROOT/$applet" ] || ln -s /bin/busybox "$ROOT/$applet"
+done
+# kselftest scripts want bash; it and the tests are dynamically linked.
+rm -f "$ROOT/bin/bash"
+cp "$(command -v bash)" "$ROOT/bin/bash"
+cp -a "$KST" "$ROOT/kselftest"
+cp "$REPO/scripts/guest-init" "$ROOT/init"
+chmod 755 "$ROOT/init"
+
+libs=$(find "$ROOT/bin/bash" "$ROOT/kselftest" -type f -perm -u+x \
+	-exec ldd {} \; 2>/dev/null | grep -o '/[^ ]*' | sort -u)
+for l in $libs; do
+	mkdir -p "$ROOT/$(dirname "$l")"
+	cp -L "$l" "$ROOT/$l"
+done
+echo "root:x:0:0:root:/root:/bin/sh" >"$ROOT/etc/passwd"
+echo "root:x:0:" >"$ROOT/etc/group"
+
+(cd "$ROOT" && find . | cpio -o -H newc --quiet) | gzip -1 >"$OUT/initramfs.cpio.gz"
+note "out/initramfs.cpio.gz: $(du -h "$OUT/initramfs.cpio.gz" | cut -f1)," \
+	"$(wc -l <"$KST/kselftest-list.txt") kselftests"

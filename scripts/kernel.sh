@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the patched kernel into out/bzImage (config in out/kernel.config).
+#
+#   1. Extract the pinned Debian source into out/linux and apply patches/,
+#      only when the source version or the patches changed.
+#   2. Copy this repo's new kernel files over the tree (only those whose
+#      content changed, so that the build stays incremental).
+#   3. Configure: tinyconfig + configs/base.config + the selftest config,
+#      only when a fragment changed; check every requested option took.
+#   4. make LLVM=1 bzImage in out/build.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$OUT/logs"
+kver=$(dpkg-query -W -f='${Version}' "$KPKG")
+tarball=/usr/src/$KPKG.tar.xz
+
+# -- 1. extract + patch ----------------------------------------------------
+stamp=$( (echo "$kver"; cat "$REPO"/patches/*.patch) | sha256sum | cut -c1-16)
+if [ "$(cat "$KSRC/.cpu-proxy-stamp" 2>/dev/null)" != "$stamp" ]; then
+	step "extracting $KPKG $kver and applying patches/"
+	old_touched=$(cat "$KSRC/.cpu-proxy-touched" 2>/dev/null || true)
+	rm -rf "$KSRC" "$OUT/$KPKG"
+	tar -C "$OUT" -xf "$tarball"
+	mv "$OUT/$KPKG" "$KSRC"
+	for p in "$REPO"/patches/*.patch; do
+		patch -d "$KSRC" -p1 --forward --quiet <"$p" ||
+			die "$(basename "$p") does not apply to $KPKG $kver"
+		note "applied $(basename "$p")"
+	done
+	touched=$(sed -n 's|^+++ b/||p' "$REPO"/patches/*.patch | sort -u)
+	# The tarball's files are older than objects built earlier in out/build;
+	# touch whatever a patch changes now or changed before, so that nothing
+	# built from a different version of the file survives.
+	for f in $touched $old_touched; do
+		if [ -e "$KSRC/$f" ]; then touch "$KSRC/$f"; fi
+	done
+	echo "$touched" >"$KSRC/.cpu-proxy-touched"
+	echo "$stamp" >"$KSRC/.cpu-proxy-stamp"
+fi
+
+# -- 2. overlay ------------------------------------------------------------
+manifest=$KSRC/.cpu-proxy-overlay
+new_manifest=$(cd "$REPO" && for d in $OVERLAY_DIRS; do
+	[ ! -d "$d" ] || find "$d" -type f; done | sort)
+copied=0
+for f in $new_manifest; do
+	if ! cmp -s "$REPO/$f" "$KSRC/$f"; then
+		mkdir -p "$(dirname "$KSRC/$f")"
+		cp "$REPO/$f" "$KSRC/$f"
+		copied=$((copied + 1))
+	fi
+done
+for f in $(cat "$manifest" 2>/dev/null); do
+	case " $(echo $new_manifest) " in
+	*" $f "*) ;;
+	*) rm -f "$KSRC/$f" ;;
+	esac
+done
+echo "$new_manifest" >"$manifest"
+[ $copied -eq 0 ] || note "overlaid $copied changed file(s)"
+
+# -- 3. configure ----------------------------------------------------------
+frags="$REPO/configs/base.config $KSRC/tools/testing/selftests/cpu-proxy/config"
+cstamp=$( (echo "$stamp"; cat $frags) | sha256sum | cut -c1-16)
+if [ ! -f "$KOBJ/.config" ] || [ "$(cat "$KOBJ/.cpu-proxy-config" 2>/dev/null)" != "$cstamp" ]; then
+	step "configuring (tinyconfig + fragments)"
+	mkdir -p "$KOBJ"
+	if ! kmake -s rustavailable >"$OUT/logs/rustavailable.log" 2>&1; then
+		cat "$OUT/logs/rustavailable.log" >&2
+		die "the Rust toolchain is not usable for this kernel (see above); run scripts/setup.sh"
+	fi
+	kmake -s tinyconfig >"$OUT/logs/config.log" 2>&1
+	"$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KOBJ" "$KOBJ/.config" $frags \
+		>>"$OUT/logs/config.log" 2>&1
+	kmake -s olddefconfig >>"$OUT/logs/config.log" 2>&1
+	bad=
+	for opt in $(grep -ho '^CONFIG_[A-Z0-9_]*=.*' $frags); do
+		grep -qxF "$opt" "$KOBJ/.config" || bad="$bad $opt"
+	done
+	[ -z "$bad" ] || die "requested options did not take (unmet dependencies?):$bad"
+	echo "$cstamp" >"$KOBJ/.cpu-proxy-config"
+fi
+
+# -- 4. build --------------------------------------------------------------
+step "building bzImage (LLVM=1, -j$JOBS)"
+run_logged "$OUT/logs/build.log" kmake -j"$JOBS" bzImage
+cp "$KOBJ/arch/x86/boot/bzImage" "$OUT/bzImage"
+cp "$KOBJ/.config" "$OUT/kernel.config"
+note "out/bzImage: $(grep -m1 'Linux/x86' "$KOBJ/.config" | sed 's/^# //')"

@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot out/bzImage under QEMU, run a job in the guest, judge the result.
+
+Jobs (see scripts/guest-init): `test` runs the installed kselftests,
+`bench` runs the benchmark, `probe` only boots.
+
+The console goes to a log file. For `test`, the KTAP output is parsed into
+a per-test summary ending in `N passed, N failed`; the run fails if any
+test failed, was skipped or did not run, if the guest did not finish, or if
+the console shows a kernel BUG, WARNING, Oops, Call Trace, lockup or RCU
+stall. On failure the console tail and the log path are printed.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+TS = r"\[\s*\d+\.\d+\]"
+# Kernel messages that fail a run whatever the tests said.
+BAD_CONSOLE = [
+    (re.compile(TS + r".*\bBUG\b"), "BUG"),
+    (re.compile(TS + r".*WARNING:"), "WARNING"),
+    (re.compile(TS + r".*\bOops\b"), "Oops"),
+    (re.compile(TS + r".*Call Trace"), "Call Trace"),
+    (re.compile(TS + r".*(soft lockup|hard LOCKUP|lockup detected)", re.I), "lockup"),
+    (re.compile(TS + r".*(rcu.*stall|stalls on CPUs|self-detected stall)", re.I), "RCU stall"),
+    (re.compile(TS + r".*blocked for more than \d+ seconds"), "hung task"),
+    (re.compile(r"Kernel panic"), "panic"),
+]
+
+TOP = re.compile(r"^(not ok|ok) (\d+) selftests: (\S+): (\S+)(.*)$")
+SUB = re.compile(r"^# (not ok|ok) (\d+) (.*?)(\s+#\s*(SKIP|skip|XFAIL|xfail).*)?$")
+PLAN = re.compile(r"^1\.\.(\d+)$")
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def qemu_cmd(a, job, accel):
+    append = f"console=ttyS0 panic=-1 oops=panic job={job} {a.append}".strip()
+    if accel == "kvm":
+        accel_args = ["-accel", "kvm", "-cpu", "host"]
+    else:
+        accel_args = ["-accel", "tcg,thread=multi", "-cpu", "max"]
+    return ["qemu-system-x86_64", *accel_args, "-smp", str(a.smp), "-m", str(a.mem),
+            "-nodefaults", "-display", "none", "-no-reboot",
+            "-serial", "stdio", "-monitor", "none",
+            "-kernel", a.kernel, "-initrd", a.initrd, "-append", append]
+
+
+def boot(a, job, accel, logpath, timeout, echo):
+    """Runs one boot; returns (lines, timed_out, seconds)."""
+    cmd = qemu_cmd(a, job, accel)
+    lines = []
+    start = time.monotonic()
+    with open(logpath, "w") as f:
+        f.write("# " + " ".join(cmd) + "\n")
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL)
+        timer = threading.Timer(timeout, p.kill)
+        timer.start()
+        for raw in p.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n").replace("\r", "")
+            f.write(line + "\n")
+            f.flush()
+            lines.append(line)
+            if echo:
+                echo(line, time.monotonic() - start)
+        p.wait()
+        timed_out = not timer.is_alive()
+        timer.cancel()
+    return lines, timed_out, time.monotonic() - start
+
+
+def test_echo(line, t):
+    """Progress for test runs: one line per test program."""
+    m = TOP.match(line)
+    if m:
+        st = "PASS" if m.group(1) == "ok" else "FAIL"
+        if "SKIP" in m.group(5):
+            st = "SKIP"
+        log(f"    [{t:5.1f}s] {st} {m.group(3)}:{m.group(4)}")
+    elif line.startswith("# selftests: "):
+        log(f"    [{t:5.1f}s] run  {line[len('# selftests: '):]}")
+    elif "Kernel panic" in line:
+        log(f"    [{t:5.1f}s] {line}")
+
+
+def bench_echo(line, t):
+    if line.startswith("bench:") or "Kernel panic" in line:
+        log(f"    [{t:5.1f}s] {line}")
+
+
+def console_problems(lines):
+    found = []
+    for i, line in enumerate(lines):
+        for rx, what in BAD_CONSOLE:
+            if rx.search(line):
+                found.append((i, what, line))
+                break
+    return found
+
+
+def parse_ktap(lines):
+    """Returns (plan, [program results]) from run_kselftest.sh output."""
+    plan, progs, subs = None, [], []
+    for line in lines:
+        m = PLAN.match(line)
+        if m and plan is None:
+            plan = int(m.group(1))
+            continue
+        m = SUB.match(line)
+        if m:
+            skip = bool(m.group(5)) and m.group(5).lower() == "skip"
+            subs.append({"name": m.group(3), "ok": m.group(1) == "ok", "skip": skip})
+            continue
+        m = TOP.match(line)
+        if m:
+            progs.append({"name": f"{m.group(3)}:{m.group(4)}", "ok": m.group(1) == "ok",
+                          "skip": "SKIP" in m.group(5), "subtests": subs})
+            subs = []
+    return plan, progs
+
+
+def judge_tests(lines, expected):
+    """Prints the per-test summary; returns (passed, failed, problems)."""
+    plan, progs = parse_ktap(lines)
+    passed = failed = 0
+    problems = []
+    log("  kselftest results:")
+    seen = set()
+    for p in progs:
+        seen.add(p["name"])
+        leaves = p["subtests"] or [p]
+        for s in leaves:
+            if s["ok"] and not s["skip"]:
+                passed += 1
+            else:
+                failed += 1
+        if p["skip"]:
+            st = "SKIP (counts as not run)"
+        else:
+            st = "PASS" if p["ok"] else "FAIL"
+        log(f"    {st:5} {p['name']}")
+        for s in p["subtests"]:
+            sst = "skip" if s["skip"] else ("ok" if s["ok"] else "FAIL")
+            log(f"           {sst:4} {s['name']}")
+        if not p["ok"] or p["skip"]:
+            problems.append(f"{p['name']}: {st}")
+        elif any(s["skip"] or not s["ok"] for s in p["subtests"]):
+            problems.append(f"{p['name']}: a subtest failed or was skipped")
+    for name in expected:
+        if name not in seen:
+            failed += 1
+            log(f"    {'MISSING':5} {name} (did not run)")
+            problems.append(f"{name}: did not run")
+    if plan is None:
+        problems.append("no KTAP plan line: run_kselftest.sh did not start")
+    elif plan != len(progs):
+        problems.append(f"KTAP plan says {plan} tests, {len(progs)} reported")
+    return passed, failed, problems
+
+
+def kvm_usable(a):
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False
+    lines, timed_out, _ = boot(a, "probe", "kvm", a.log + ".kvm-probe", 60, None)
+    return not timed_out and any("CPU_PROXY_PROBE_OK" in l for l in lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--job", choices=["test", "bench", "probe"], default="test")
+    ap.add_argument("--smp", type=int, default=4)
+    ap.add_argument("--mem", type=int, default=1024, help="guest MiB")
+    ap.add_argument("--kernel", default="out/bzImage")
+    ap.add_argument("--initrd", default="out/initramfs.cpio.gz")
+    ap.add_argument("--append", default="", help="extra kernel command line")
+    ap.add_argument("--accel", choices=["tcg", "kvm"], default="tcg")
+    ap.add_argument("--timeout", type=int, default=900, help="seconds")
+    ap.add_argument("--log", required=True, help="console log path")
+    ap.add_argument("--expect", help="kselftest-list.txt: tests that must run")
+    ap.add_argument("--results", help="write 'passed failed' here (test job)")
+    ap.add_argument("--json", help="write the benchmark JSON here (bench job)")
+    a = ap.parse_args()
+
+    os.makedirs(os.path.dirname(os.path.abspath(a.log)), exist_ok=True)
+    accel = a.accel
+    if accel == "kvm" and not kvm_usable(a):
+        log("  WARNING: KVM asked for but a probe boot failed; using TCG")
+        accel = "tcg"
+
+    echo = {"test": test_echo, "bench": bench_echo}.get(a.job)
+    log(f"  booting {a.kernel} ({accel}, -smp {a.smp}, job={a.job}); console: {a.log}")
+    lines, timed_out, secs = boot(a, a.job, accel, a.log, a.timeout, echo)
+
+    problems = []
+    if timed_out:
+        problems.append(f"timed out after {a.timeout}s")
+    for i, what, line in console_problems(lines):
+        problems.append(f"console line {i + 1}: {what}: {line.strip()}")
+
+    passed = failed = 0
+    if a.job == "test":
+        expected = []
+        if a.expect:
+            with open(a.expect) as f:
+                expected = [l.strip() for l in f if l.strip()]
+        passed, failed, p = judge_tests(lines, expected)
+        problems += p
+        done = [l for l in lines if l.startswith("CPU_PROXY_KSELFTEST_DONE")]
+        if not done:
+            problems.append("the guest did not finish the test run")
+    elif a.job == "bench":
+        try:
+            begin = lines.index("CPU_PROXY_BENCH_BEGIN")
+            end = lines.index("CPU_PROXY_BENCH_END")
+            data = json.loads("\n".join(lines[begin + 1:end]))
+            data["qemu"] = {"accel": accel, "smp": a.smp, "boot_to_exit_s": round(secs, 2)}
+            if a.json:
+                with open(a.json, "w") as f:
+                    json.dump(data, f, indent=1)
+        except (ValueError, json.JSONDecodeError) as e:
+            problems.append(f"no benchmark result in the console ({e})")
+    elif a.job == "probe":
+        if not any("CPU_PROXY_PROBE_OK" in l for l in lines):
+            problems.append("the guest did not reach /init")
+
+    if problems:
+        failed = max(failed, 1) if a.job == "test" else failed
+        log("  PROBLEMS:")
+        for p in problems:
+            log(f"    - {p}")
+        log("  ---- console tail ----")
+        for line in lines[-40:]:
+            log("  | " + line)
+        log(f"  ---- full console log: {a.log}")
+    if a.results:
+        with open(a.results, "w") as f:
+            f.write(f"{passed} {failed}\n")
+    if a.job == "test":
+        log(f"  -smp {a.smp}: {passed} passed, {failed} failed ({secs:.1f}s)")
+    else:
+        log(f"  {a.job}: {'FAILED' if problems else 'ok'} ({secs:.1f}s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
