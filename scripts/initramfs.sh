@@ -17,6 +17,15 @@ run_logged "$OUT/logs/kselftest.log" \
 	make -C "$KSRC/tools/testing/selftests" TARGETS="$TARGETS" \
 	INSTALL_PATH="$KST" install
 
+# The kselftest install carries on past a target that fails to build.
+if grep -E '(error:|\*\*\* )' "$OUT/logs/kselftest.log" >&2; then
+	die "kselftests did not build; full log: $OUT/logs/kselftest.log"
+fi
+for t in $TARGETS; do
+	grep -q "^$t:" "$KST/kselftest-list.txt" ||
+		die "kselftest target $t installed no tests; log: $OUT/logs/kselftest.log"
+done
+
 step "assembling the initramfs"
 rm -rf "$ROOT"
 mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root}
@@ -24,14 +33,17 @@ cp /bin/busybox "$ROOT/bin/busybox"
 for applet in $("$ROOT/bin/busybox" --list-full); do
 	[ -e "$ROOT/$applet" ] || ln -s /bin/busybox "$ROOT/$applet"
 done
-# kselftest scripts want bash; it and the tests are dynamically linked.
-rm -f "$ROOT/bin/bash"
-cp "$(command -v bash)" "$ROOT/bin/bash"
+# kselftest's runner wants bash and GNU timeout (busybox's lacks
+# --foreground); they and the tests are dynamically linked.
+for tool in /bin/bash /usr/bin/timeout; do
+	rm -f "$ROOT$tool"
+	cp "$tool" "$ROOT$tool"
+done
 cp -a "$KST" "$ROOT/kselftest"
 cp "$REPO/scripts/guest-init" "$ROOT/init"
 chmod 755 "$ROOT/init"
 
-libs=$(find "$ROOT/bin/bash" "$ROOT/kselftest" -type f -perm -u+x \
+libs=$(find "$ROOT/bin/bash" "$ROOT/usr/bin/timeout" "$ROOT/kselftest" -type f -perm -u+x \
 	-exec ldd {} \; 2>/dev/null | grep -o '/[^ ]*' | sort -u)
 for l in $libs; do
 	mkdir -p "$ROOT/$(dirname "$l")"

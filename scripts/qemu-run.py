@@ -113,8 +113,9 @@ def parse_ktap(lines):
     plan, progs, subs = None, [], []
     for line in lines:
         m = PLAN.match(line)
-        if m and plan is None:
-            plan = int(m.group(1))
+        if m:
+            # run_kselftest.sh prints one plan per collection.
+            plan = (plan or 0) + int(m.group(1))
             continue
         m = SUB.match(line)
         if m:
@@ -223,7 +224,8 @@ def main():
         try:
             begin = lines.index("CPU_PROXY_BENCH_BEGIN")
             end = lines.index("CPU_PROXY_BENCH_END")
-            data = json.loads("\n".join(lines[begin + 1:end]))
+            body = [l for l in lines[begin + 1:end] if not re.match(TS, l)]
+            data = json.loads("\n".join(body))
             data["qemu"] = {"accel": accel, "smp": a.smp, "boot_to_exit_s": round(secs, 2)}
             if a.json:
                 with open(a.json, "w") as f:

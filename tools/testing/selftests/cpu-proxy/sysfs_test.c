@@ -111,8 +111,9 @@ TEST(directory_holds_the_implemented_files)
 		EXPECT_TRUE(known) TH_LOG("unexpected file %s", de->d_name);
 	}
 	closedir(d);
-	for (size_t i = 0; i < ARRAY_SIZE(implemented); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(implemented); i++) {
 		EXPECT_TRUE(seen[i]) TH_LOG("missing file %s", implemented[i]);
+	}
 }
 
 TEST(stats_parses_with_every_key)
@@ -128,9 +129,10 @@ TEST(stats_parses_with_every_key)
 	ASSERT_EQ('\n', buf[len - 1]);
 	n = parse_stats(buf, s, MAX_STATS);
 	ASSERT_GT(n, 0) TH_LOG("malformed stats:\n%s", buf);
-	for (size_t i = 0; i < ARRAY_SIZE(stats_keys); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(stats_keys); i++) {
 		EXPECT_NE(NULL, find_stat(s, n, stats_keys[i]))
 			TH_LOG("stats lacks %s", stats_keys[i]);
+	}
 }
 
 TEST(stats_counters_never_go_back)

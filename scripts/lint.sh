@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Style gates: checkpatch --strict on the C files and the patches,
+# rustfmtcheck, and a clippy build of the Rust core (CLIPPY=1).
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+status=0
+CP="$KSRC/scripts/checkpatch.pl --strict --no-tree --quiet --show-types"
+
+step "checkpatch --strict: C files"
+for f in $(cd "$REPO" && find kernel include lib arch -name '*.[ch]' 2>/dev/null) \
+	 $(cd "$REPO" && find tools -name '*.[ch]'); do
+	$CP --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "$REPO/$f" || status=1
+done
+
+step "checkpatch --strict: patches/"
+for p in "$REPO"/patches/*.patch; do
+	$CP --ignore FILE_PATH_CHANGES "$p" || status=1
+done
+
+step "rustfmtcheck"
+kmake -s rustfmtcheck || status=1
+
+step "clippy (CLIPPY=1) on rust/proxy"
+kmake -j"$JOBS" CLIPPY=1 rust/proxy/ >"$OUT/logs/clippy.log" 2>&1 || status=1
+if grep -E -A8 '^(warning|error)' "$OUT/logs/clippy.log" | grep -q 'rust/proxy'; then
+	grep -E -A8 '^(warning|error)' "$OUT/logs/clippy.log"
+	status=1
+fi
+note "log: out/logs/clippy.log"
+
+[ $status -eq 0 ] && echo "lint: clean" || echo "lint: FAILED"
+exit $status
