@@ -31,6 +31,13 @@ grep -q '^test result:' "$OUT/logs/cargo-test.log" || echo "0 1" >"$RES/host"
 note "host: $(awk '{ print $1 " passed, " $2 " failed" }' "$RES/host")"
 
 if bash "$REPO/scripts/kernel.sh" && bash "$REPO/scripts/initramfs.sh"; then
+	# Style gates (checkpatch --strict, rustfmtcheck, clippy) fail the
+	# check but are not counted as tests.
+	bash "$REPO/scripts/lint.sh" >"$OUT/logs/lint.log" 2>&1 ||
+		{ status=1; cat "$OUT/logs/lint.log"; }
+	note "lint: $(tail -n 1 "$OUT/logs/lint.log")"
+	# lint's clippy pass leaves the Rust object to be rebuilt by rustc.
+	bash "$REPO/scripts/kernel.sh" >/dev/null || status=1
 	for smp in $CHECK_SMP; do
 		step "kselftests in QEMU, -smp $smp"
 		python3 "$REPO/scripts/qemu-run.py" --job test --smp "$smp" \

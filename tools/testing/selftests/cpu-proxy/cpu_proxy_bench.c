@@ -73,10 +73,12 @@ static uint64_t pct(const uint64_t *v, int n, int p)
 static void print_series(const char *name, uint64_t *v, int n, int last)
 {
 	qsort(v, n, sizeof(*v), cmp_u64);
-	printf("      \"%s\": {\"median_ns\": %llu, \"p90_ns\": %llu, \"min_ns\": %llu, \"max_ns\": %llu, \"samples_ns\": [",
-	       name, (unsigned long long)pct(v, n, 50),
-	       (unsigned long long)pct(v, n, 90), (unsigned long long)v[0],
-	       (unsigned long long)v[n - 1]);
+	printf("      \"%s\": {", name);
+	printf("\"median_ns\": %llu, ", (unsigned long long)pct(v, n, 50));
+	printf("\"p90_ns\": %llu, ", (unsigned long long)pct(v, n, 90));
+	printf("\"min_ns\": %llu, ", (unsigned long long)v[0]);
+	printf("\"max_ns\": %llu, ", (unsigned long long)v[n - 1]);
+	printf("\"samples_ns\": [");
 	for (int i = 0; i < n; i++)
 		printf("%s%llu", i ? ", " : "", (unsigned long long)v[i]);
 	printf("]}%s\n", last ? "" : ",");
@@ -101,11 +103,18 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "r:k:i:")) != -1) {
 		switch (opt) {
-		case 'r': reps = atoi(optarg); break;
-		case 'k': max_k = atoi(optarg); break;
-		case 'i': ipi_iters = atoi(optarg); break;
+		case 'r':
+			reps = atoi(optarg);
+			break;
+		case 'k':
+			max_k = atoi(optarg);
+			break;
+		case 'i':
+			ipi_iters = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-r reps] [-k max_cpus] [-i ipi_iterations]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-r reps] [-k max_cpus] [-i iterations]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -131,11 +140,14 @@ int main(int argc, char **argv)
 		unsigned long long min, med, p90, max;
 		int cpu, from, it;
 
-		if (sscanf(buf, "cpu %d from %d iterations %d min_ns %llu median_ns %llu p90_ns %llu max_ns %llu",
+		/* "cpu C from F iterations I min_ns . median_ns . p90_ns . max_ns ." */
+		if (sscanf(buf, "cpu %d from %d iterations %d %*s %llu %*s %llu %*s %llu %*s %llu",
 			   &cpu, &from, &it, &min, &med, &p90, &max) != 7)
 			die("ipi_rtt output", EPROTO);
-		printf("  \"ipi\": {\"cpu\": %d, \"from\": %d, \"iterations\": %d, \"min_ns\": %llu, \"median_ns\": %llu, \"p90_ns\": %llu, \"max_ns\": %llu},\n",
-		       cpu, from, it, min, med, p90, max);
+		printf("  \"ipi\": {\"cpu\": %d, \"from\": %d, ", cpu, from);
+		printf("\"iterations\": %d, \"min_ns\": %llu, ", it, min);
+		printf("\"median_ns\": %llu, \"p90_ns\": %llu, ", med, p90);
+		printf("\"max_ns\": %llu},\n", max);
 	} else {
 		die(TEST_DIR "/ipi_rtt (CONFIG_TEST_CPU_PROXY)", ENOENT);
 	}

@@ -32,12 +32,6 @@ struct stat_line {
 	uint64_t value;
 };
 
-#define SKIP_IF_NO_PROXY()						\
-	do {								\
-		if (access(PROXY_DIR, F_OK) && errno == ENOENT)	\
-			SKIP(return, "CONFIG_CPU_PROXY is not enabled"); \
-	} while (0)
-
 /* Parses stats strictly; returns the number of lines or -1. */
 static int parse_stats(const char *text, struct stat_line *out, int max)
 {
@@ -79,6 +73,19 @@ static int parse_stats(const char *text, struct stat_line *out, int max)
 	return n;
 }
 
+FIXTURE(proxy) {
+};
+
+FIXTURE_SETUP(proxy)
+{
+	if (access(PROXY_DIR, F_OK) && errno == ENOENT)
+		SKIP(return, "CONFIG_CPU_PROXY is not enabled");
+}
+
+FIXTURE_TEARDOWN(proxy)
+{
+}
+
 static const struct stat_line *find_stat(const struct stat_line *s, int n,
 					 const char *key)
 {
@@ -88,13 +95,13 @@ static const struct stat_line *find_stat(const struct stat_line *s, int n,
 	return NULL;
 }
 
-TEST(directory_holds_the_implemented_files)
+TEST_F(proxy, directory_holds_the_implemented_files)
 {
 	bool seen[ARRAY_SIZE(implemented)] = {};
+	size_t nseen = 0;
 	struct dirent *de;
 	DIR *d;
 
-	SKIP_IF_NO_PROXY();
 	d = opendir(PROXY_DIR);
 	ASSERT_NE(NULL, d);
 	while ((de = readdir(d))) {
@@ -105,43 +112,46 @@ TEST(directory_holds_the_implemented_files)
 		for (size_t i = 0; i < ARRAY_SIZE(implemented); i++) {
 			if (!strcmp(de->d_name, implemented[i])) {
 				EXPECT_FALSE(seen[i]);
-				seen[i] = known = true;
+				seen[i] = true;
+				known = true;
+				nseen++;
 			}
 		}
 		EXPECT_TRUE(known) TH_LOG("unexpected file %s", de->d_name);
 	}
 	closedir(d);
-	for (size_t i = 0; i < ARRAY_SIZE(implemented); i++) {
-		EXPECT_TRUE(seen[i]) TH_LOG("missing file %s", implemented[i]);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(implemented); i++)
+		if (!seen[i])
+			TH_LOG("missing file %s", implemented[i]);
+	EXPECT_EQ(ARRAY_SIZE(implemented), nseen);
 }
 
-TEST(stats_parses_with_every_key)
+TEST_F(proxy, stats_parses_with_every_key)
 {
 	struct stat_line s[MAX_STATS];
+	int n, missing = 0;
 	char buf[4096];
 	ssize_t len;
-	int n;
 
-	SKIP_IF_NO_PROXY();
 	len = read_file(PROXY_DIR "/stats", buf, sizeof(buf));
 	ASSERT_GT(len, 0);
 	ASSERT_EQ('\n', buf[len - 1]);
 	n = parse_stats(buf, s, MAX_STATS);
 	ASSERT_GT(n, 0) TH_LOG("malformed stats:\n%s", buf);
-	for (size_t i = 0; i < ARRAY_SIZE(stats_keys); i++) {
-		EXPECT_NE(NULL, find_stat(s, n, stats_keys[i]))
+	for (size_t i = 0; i < ARRAY_SIZE(stats_keys); i++)
+		if (!find_stat(s, n, stats_keys[i])) {
 			TH_LOG("stats lacks %s", stats_keys[i]);
-	}
+			missing++;
+		}
+	EXPECT_EQ(0, missing);
 }
 
-TEST(stats_counters_never_go_back)
+TEST_F(proxy, stats_counters_never_go_back)
 {
 	struct stat_line a[MAX_STATS], b[MAX_STATS];
 	char buf[4096];
 	int na, nb;
 
-	SKIP_IF_NO_PROXY();
 	ASSERT_GT(read_file(PROXY_DIR "/stats", buf, sizeof(buf)), 0);
 	na = parse_stats(buf, a, MAX_STATS);
 	ASSERT_GT(read_file(PROXY_DIR "/stats", buf, sizeof(buf)), 0);
@@ -154,11 +164,10 @@ TEST(stats_counters_never_go_back)
 	}
 }
 
-TEST(stats_is_read_only)
+TEST_F(proxy, stats_is_read_only)
 {
 	struct stat st;
 
-	SKIP_IF_NO_PROXY();
 	ASSERT_EQ(0, stat(PROXY_DIR "/stats", &st));
 	EXPECT_EQ(0444, st.st_mode & 07777);
 	/* Even root cannot open it for writing: sysfs refuses. */
