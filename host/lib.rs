@@ -14,3 +14,5 @@
 mod cpulist;
 #[path = "../rust/proxy/stats.rs"]
 mod stats;
+#[path = "../rust/proxy/plan.rs"]
+mod plan;

@@ -14,6 +14,72 @@
 #include <linux/mutex.h>
 #include <linux/sysfs.h>
 
+DEFINE_STATIC_KEY_FALSE(cpu_proxy_parked_key);
+struct cpumask __cpu_parked_mask __read_mostly;
+
+/**
+ * cpu_proxy_lock - serialise against CPU hotplug and other park writes
+ *
+ * Takes the lock cpu_up() and cpu_down() take first, so that online and
+ * parked masks are stable for the holder.
+ * Context: process context; may sleep.
+ */
+void cpu_proxy_lock(void)
+{
+	cpu_maps_update_begin();
+}
+
+/**
+ * cpu_proxy_unlock - release cpu_proxy_lock()
+ */
+void cpu_proxy_unlock(void)
+{
+	cpu_maps_update_done();
+}
+
+/**
+ * cpu_proxy_set_parked - mark or unmark @cpu in cpu_parked_mask
+ * @cpu: an online CPU
+ * @parked: the new state
+ *
+ * Turns the static key on with the first parked CPU and off with the last.
+ * Context: process context; cpu_proxy_lock() held.
+ */
+void cpu_proxy_set_parked(unsigned int cpu, bool parked)
+{
+	cpu_maps_assert_held();
+
+	if (parked) {
+		static_branch_enable(&cpu_proxy_parked_key);
+		cpumask_set_cpu(cpu, &__cpu_parked_mask);
+	} else {
+		cpumask_clear_cpu(cpu, &__cpu_parked_mask);
+		if (cpumask_empty(&__cpu_parked_mask))
+			static_branch_disable(&cpu_proxy_parked_key);
+	}
+}
+
+static ssize_t park_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t count)
+{
+	return cpu_proxy_park_write(buf, count, true);
+}
+static DEVICE_ATTR_WO(park);
+
+static ssize_t unpark_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	return cpu_proxy_park_write(buf, count, false);
+}
+static DEVICE_ATTR_WO(unpark);
+
+static ssize_t parked_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(cpu_parked_mask));
+}
+static DEVICE_ATTR_RO(parked);
+
 static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
@@ -22,6 +88,9 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 static DEVICE_ATTR_RO(stats);
 
 static struct attribute *cpu_proxy_attrs[] = {
+	&dev_attr_park.attr,
+	&dev_attr_unpark.attr,
+	&dev_attr_parked.attr,
 	&dev_attr_stats.attr,
 	NULL
 };

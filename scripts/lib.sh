@@ -60,6 +60,10 @@ run_logged() {
 	return $rc
 }
 
+# ccache keys on paths relative to the checkout, so that a fresh clone (as
+# CI makes) reuses what an earlier build on this machine compiled.
+export CCACHE_BASEDIR=$REPO CCACHE_NOHASHDIR=1
+
 kmake() {
 	local cc=clang
 	command -v ccache >/dev/null && cc="ccache clang"

@@ -9,7 +9,8 @@
 //! The logic lives here, in Rust; `kernel/cpu_proxy_glue.c` is the thin C
 //! side that owns the sysfs attribute group and the hooks into core paths.
 //! The C-facing API is `include/linux/cpu_proxy.h`; its Rust half is in
-//! [`entry`]. Modules with no kernel dependency ([`cpulist`], [`stats`])
+//! [`entry`]. Modules with no kernel dependency ([`cpulist`], [`plan`],
+//! [`stats`])
 //! are host-tested with `cargo test` (see `host/` in the project repo).
 
 use kernel::prelude::*;
@@ -17,6 +18,9 @@ use kernel::prelude::*;
 mod cpulist;
 mod cpumask;
 mod entry;
+mod hotplug;
+mod park;
+mod plan;
 mod stats;
 mod sysfs;
 

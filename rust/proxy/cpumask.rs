@@ -7,7 +7,7 @@
 //! crate needs are provided.
 
 use crate::cpulist::Bits;
-use kernel::bindings;
+use kernel::{alloc::KBox, bindings, prelude::*};
 
 const BITS_PER_LONG: u32 = usize::BITS;
 
@@ -63,6 +63,52 @@ impl Bits for CpumaskMut<'_> {
         let word = (bit / BITS_PER_LONG) as usize;
         if let Some(w) = self.words().get_mut(word) {
             *w |= 1usize << (bit % BITS_PER_LONG);
+        }
+    }
+}
+
+/// A `struct cpumask` of this crate's own, on the heap (a cpumask can be
+/// `NR_CPUS` bits, too large for the stack in general).
+pub(crate) struct Cpumask(KBox<bindings::cpumask>);
+
+impl Cpumask {
+    /// An empty mask.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: `struct cpumask` is an array of integers; all zeroes is
+        // the empty mask.
+        let zero: bindings::cpumask = unsafe { core::mem::zeroed() };
+        Ok(Self(KBox::new(zero, GFP_KERNEL)?))
+    }
+
+    /// A copy of a mask that C owns, such as `cpu_online_mask`.
+    ///
+    /// # Safety
+    ///
+    /// `src` must be valid, and the caller must hold whatever lock keeps
+    /// it from being written during the copy.
+    pub(crate) unsafe fn copy_of(src: *const bindings::cpumask) -> Result<Self> {
+        let mut m = Self::new()?;
+        // SAFETY: `src` is valid and not written concurrently, by the
+        // function's safety requirements; the destination is ours.
+        unsafe { core::ptr::copy_nonoverlapping(src, &mut *m.0, 1) };
+        Ok(m)
+    }
+
+    /// The mask's words.
+    pub(crate) fn words(&self) -> &[usize] {
+        &self.0.bits
+    }
+
+    /// The mask's words, for writing.
+    pub(crate) fn words_mut(&mut self) -> &mut [usize] {
+        &mut self.0.bits
+    }
+
+    /// The mask as a parser target, sized for `nr_cpu_ids` bits.
+    pub(crate) fn as_bits(&mut self) -> CpumaskMut<'_> {
+        CpumaskMut {
+            nbits: nr_cpu_ids(),
+            mask: &mut self.0,
         }
     }
 }

@@ -5,7 +5,8 @@
 //! Each converts raw pointers into safe views, calls the logic, and turns a
 //! Rust error into a negative errno at the boundary.
 
-use crate::{cpulist, cpumask::CpumaskMut, stats};
+use crate::{cpulist, cpumask::CpumaskMut, park, stats};
+use core::sync::atomic::Ordering;
 use kernel::{bindings, ffi::c_char, ffi::c_int, page::PAGE_SIZE, prelude::*};
 
 fn parse_errno(e: cpulist::ParseError) -> Error {
@@ -14,6 +15,20 @@ fn parse_errno(e: cpulist::ParseError) -> Error {
         cpulist::ParseError::Range => ERANGE,
         cpulist::ParseError::Overflow => Error::from_errno(-(bindings::EOVERFLOW as c_int)),
     }
+}
+
+/// The bytes a C caller passed as `buf`, `len`.
+///
+/// # Safety
+///
+/// `buf` must be valid for reads of `len` bytes for `'a`, unless `len` is 0.
+unsafe fn input<'a>(buf: *const c_char, len: usize) -> &'a [u8] {
+    if len == 0 {
+        return &[];
+    }
+    // SAFETY: valid for reads of `len` bytes, by the function's safety
+    // requirements, and `len` is not zero.
+    unsafe { core::slice::from_raw_parts(buf, len) }
 }
 
 /// Parses the cpulist in `buf[0..len]` into `dst`.
@@ -32,13 +47,9 @@ unsafe extern "C" fn cpu_proxy_cpulist_parse(
     len: usize,
     dst: *mut bindings::cpumask,
 ) -> c_int {
-    let input: &[u8] = if len == 0 {
-        &[]
-    } else {
-        // SAFETY: `buf` is valid for reads of `len` bytes, by the function's
-        // safety requirements, and `len` is not zero.
-        unsafe { core::slice::from_raw_parts(buf, len) }
-    };
+    // SAFETY: `buf` is valid for reads of `len` bytes, by the function's
+    // safety requirements.
+    let input = unsafe { input(buf, len) };
     // SAFETY: `dst` is valid and exclusively ours for the call, by the
     // function's safety requirements.
     let mut mask = unsafe { CpumaskMut::from_raw(dst) };
@@ -66,4 +77,28 @@ unsafe extern "C" fn cpu_proxy_stats_show(buf: *mut c_char) -> isize {
         Ok(()) => w.len() as isize,
         Err(_) => Error::from_errno(-(bindings::EOVERFLOW as c_int)).to_errno() as isize,
     }
+}
+
+/// Handles a write to the `park` (`park == true`) or `unpark` file.
+///
+/// Returns `len` or a negative errno; see `include/linux/cpu_proxy.h`.
+///
+/// # Safety
+///
+/// `buf` must be valid for reads of `len` bytes.
+#[no_mangle]
+unsafe extern "C" fn cpu_proxy_park_write(buf: *const c_char, len: usize, park: bool) -> isize {
+    // SAFETY: `buf` is valid for reads of `len` bytes, by the function's
+    // safety requirements.
+    let input = unsafe { input(buf, len) };
+    match park::write(input, park) {
+        Ok(()) => len as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// Counts a parked CPU leaving its idle sleep.
+#[no_mangle]
+extern "C" fn cpu_proxy_note_wakeup() {
+    stats::STATS.wakeups_while_parked.fetch_add(1, Ordering::Relaxed);
 }

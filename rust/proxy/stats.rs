@@ -18,9 +18,9 @@ pub(crate) static STATS: Stats = Stats::new();
 /// derived from another.
 pub(crate) struct Stats {
     /// Successful park transitions, one per CPU.
-    parks: AtomicU64,
+    pub(crate) parks: AtomicU64,
     /// Successful unpark transitions, one per CPU.
-    unparks: AtomicU64,
+    pub(crate) unparks: AtomicU64,
     /// IPIs addressed to a parked CPU and delivered to its proxy instead.
     proxied_ipis: AtomicU64,
     /// Times a proxy entered a parked CPU's context.
@@ -28,7 +28,7 @@ pub(crate) struct Stats {
     /// Parks that outlived `defer_ms` and became real offlines.
     deferred_offlines: AtomicU64,
     /// Times a parked CPU left its halt loop.
-    wakeups_while_parked: AtomicU64,
+    pub(crate) wakeups_while_parked: AtomicU64,
 }
 
 impl Stats {

@@ -17,7 +17,7 @@
 #include "proxy_util.h"
 
 /* The files this kernel implements; later features add theirs here. */
-static const char * const implemented[] = { "stats" };
+static const char * const implemented[] = { "park", "unpark", "parked", "stats" };
 
 /* Keys the ABI promises in stats. */
 static const char * const stats_keys[] = {

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe wrappers over the C mechanisms that park and unpark use: the
+//! hotplug map lock, the parked mask and the scheduler's park hooks.
+//!
+//! Every operation that needs the lock takes a [`MapsGuard`], so holding
+//! it is checked by the type system rather than by convention.
+
+use crate::cpumask::Cpumask;
+use kernel::{bindings, error::to_result, prelude::*};
+
+/// Holds `cpu_maps_update_begin()`: no CPU goes online or offline, and no
+/// other park or unpark runs, while this exists.
+pub(crate) struct MapsGuard(());
+
+impl MapsGuard {
+    /// Takes the lock; may sleep.
+    pub(crate) fn lock() -> Self {
+        // SAFETY: called from process context (sysfs writes); released in
+        // `drop`.
+        unsafe { bindings::cpu_proxy_lock() };
+        Self(())
+    }
+
+    /// A snapshot of `cpu_online_mask`.
+    pub(crate) fn online(&self) -> Result<Cpumask> {
+        // SAFETY: `__cpu_online_mask` is a valid static; it changes only
+        // under the lock that `self` holds.
+        unsafe { Cpumask::copy_of(core::ptr::addr_of!(bindings::__cpu_online_mask)) }
+    }
+
+    /// A snapshot of the parked mask.
+    pub(crate) fn parked(&self) -> Result<Cpumask> {
+        // SAFETY: `__cpu_parked_mask` is a valid static; it is written only
+        // by `set_parked`, under the lock that `self` holds.
+        unsafe { Cpumask::copy_of(core::ptr::addr_of!(bindings::__cpu_parked_mask)) }
+    }
+
+    /// Marks `cpu` parked or not in the mask the C hooks read.
+    pub(crate) fn set_parked(&self, cpu: u32, parked: bool) {
+        // SAFETY: the lock is held (`self`); `cpu` is below `nr_cpu_ids`
+        // because it came from a mask of online CPUs.
+        unsafe { bindings::cpu_proxy_set_parked(cpu, parked) };
+    }
+
+    /// Starts parking `cpu`: inactive, tasks pushed away. Needs
+    /// `set_parked(cpu, true)` first.
+    pub(crate) fn sched_park(&self, cpu: u32) {
+        // SAFETY: the lock is held (`self`); `cpu` is online and marked
+        // parked by the caller.
+        unsafe { bindings::sched_cpu_park(cpu) };
+    }
+
+    /// Waits until `cpu` runs only its idle task; `EBUSY` after
+    /// `timeout_ns`.
+    pub(crate) fn sched_park_wait(&self, cpu: u32, timeout_ns: u64) -> Result {
+        // SAFETY: process context; `cpu` was passed to `sched_park`.
+        to_result(unsafe { bindings::sched_cpu_park_wait(cpu, timeout_ns) })
+    }
+
+    /// Lets `cpu` run tasks again.
+    pub(crate) fn sched_unpark(&self, cpu: u32) {
+        // SAFETY: the lock is held (`self`); `cpu` was passed to
+        // `sched_park`.
+        unsafe { bindings::sched_cpu_unpark(cpu) };
+    }
+}
+
+impl Drop for MapsGuard {
+    fn drop(&mut self) {
+        // SAFETY: `self` was created by `lock`, and is dropped once.
+        unsafe { bindings::cpu_proxy_unlock() };
+    }
+}

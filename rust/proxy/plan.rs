@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Deciding what a park or unpark write changes.
+//!
+//! A write names a set of CPUs. Which of them actually change state, and
+//! whether the write is refused, depends only on the request, the online
+//! CPUs and the parked CPUs. That decision is made here, as a pure
+//! function over bitmap words, so that it is host-tested; the caller
+//! applies it under the hotplug lock.
+//!
+//! The rules (Documentation/cpu-proxy.rst, "ABI"):
+//!
+//! - every requested CPU must be online, else [`PlanError::NotOnline`]
+//!   (`ENODEV`) and nothing changes;
+//! - parking a parked CPU and unparking an active one are no-ops;
+//! - a park that would leave no active CPU is refused with
+//!   [`PlanError::NoActiveCpu`] (`EBUSY`) and nothing changes.
+
+/// Why a request is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PlanError {
+    /// A requested CPU is not online (or not present).
+    NotOnline,
+    /// Parking would leave no active CPU.
+    NoActiveCpu,
+}
+
+fn check_online(req: &[usize], online: &[usize]) -> Result<(), PlanError> {
+    if req.iter().zip(online).any(|(r, o)| r & !o != 0) {
+        return Err(PlanError::NotOnline);
+    }
+    Ok(())
+}
+
+fn count(words: &[usize]) -> u32 {
+    words.iter().map(|w| w.count_ones()).sum()
+}
+
+/// Computes the CPUs a park of `req` changes into `out`; returns how many.
+///
+/// All slices have the same length; bits past the last possible CPU are
+/// zero in all of them.
+pub(crate) fn park(
+    req: &[usize],
+    online: &[usize],
+    parked: &[usize],
+    out: &mut [usize],
+) -> Result<u32, PlanError> {
+    check_online(req, online)?;
+    let mut left_active = false;
+    for i in 0..out.len() {
+        out[i] = req[i] & !parked[i];
+        left_active |= online[i] & !parked[i] & !out[i] != 0;
+    }
+    if !left_active {
+        out.fill(0);
+        return Err(PlanError::NoActiveCpu);
+    }
+    Ok(count(out))
+}
+
+/// Computes the CPUs an unpark of `req` changes into `out`; returns how
+/// many.
+pub(crate) fn unpark(
+    req: &[usize],
+    online: &[usize],
+    parked: &[usize],
+    out: &mut [usize],
+) -> Result<u32, PlanError> {
+    check_online(req, online)?;
+    for i in 0..out.len() {
+        out[i] = req[i] & parked[i];
+    }
+    Ok(count(out))
+}
+
+/// Calls `f` with each set bit of `words`, lowest first.
+pub(crate) fn for_each_bit(words: &[usize], mut f: impl FnMut(u32)) {
+    for (i, &w) in words.iter().enumerate() {
+        let mut w = w;
+        while w != 0 {
+            let b = w.trailing_zeros();
+            f(i as u32 * usize::BITS + b);
+            w &= w - 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec::Vec;
+
+    const W: usize = 2;
+
+    fn m(cpus: &[u32]) -> [usize; W] {
+        let mut w = [0usize; W];
+        for &c in cpus {
+            w[(c / usize::BITS) as usize] |= 1 << (c % usize::BITS);
+        }
+        w
+    }
+
+    fn bits(w: &[usize]) -> Vec<u32> {
+        let mut v = Vec::new();
+        for_each_bit(w, |b| v.push(b));
+        v
+    }
+
+    #[test]
+    fn park_changes_only_active_cpus() {
+        let online = m(&[0, 1, 2, 3]);
+        let mut out = [0; W];
+        assert_eq!(park(&m(&[2, 3]), &online, &m(&[3]), &mut out), Ok(1));
+        assert_eq!(bits(&out), [2]);
+    }
+
+    #[test]
+    fn park_of_parked_is_a_no_op() {
+        let mut out = [0; W];
+        assert_eq!(park(&m(&[3]), &m(&[0, 1, 2, 3]), &m(&[3]), &mut out), Ok(0));
+        assert_eq!(bits(&out), []);
+    }
+
+    #[test]
+    fn park_refuses_offline_and_absent_cpus() {
+        let mut out = [0; W];
+        let online = m(&[0, 1, 3]);
+        assert_eq!(park(&m(&[2]), &online, &m(&[]), &mut out), Err(PlanError::NotOnline));
+        assert_eq!(park(&m(&[1, 2]), &online, &m(&[]), &mut out), Err(PlanError::NotOnline));
+        assert_eq!(park(&m(&[100]), &online, &m(&[]), &mut out), Err(PlanError::NotOnline));
+    }
+
+    #[test]
+    fn park_keeps_one_active_cpu() {
+        let online = m(&[0, 1, 2, 3]);
+        let mut out = [0; W];
+        assert_eq!(park(&m(&[0, 1, 2, 3]), &online, &m(&[]), &mut out), Err(PlanError::NoActiveCpu));
+        assert_eq!(bits(&out), []);
+        assert_eq!(park(&m(&[0]), &online, &m(&[1, 2, 3]), &mut out), Err(PlanError::NoActiveCpu));
+        assert_eq!(park(&m(&[1, 2, 3]), &online, &m(&[]), &mut out), Ok(3));
+        // The last active CPU need not be CPU 0.
+        assert_eq!(park(&m(&[0, 1, 2]), &online, &m(&[]), &mut out), Ok(3));
+        // A CPU in the second word counts as active.
+        let online = m(&[0, 70]);
+        assert_eq!(park(&m(&[0]), &online, &m(&[]), &mut out), Ok(1));
+    }
+
+    #[test]
+    fn unpark_changes_only_parked_cpus() {
+        let online = m(&[0, 1, 2, 3, 65]);
+        let mut out = [0; W];
+        assert_eq!(unpark(&m(&[1, 2, 65]), &online, &m(&[2, 3, 65]), &mut out), Ok(2));
+        assert_eq!(bits(&out), [2, 65]);
+        assert_eq!(unpark(&m(&[0]), &online, &m(&[2]), &mut out), Ok(0));
+        assert_eq!(unpark(&m(&[5]), &online, &m(&[2]), &mut out), Err(PlanError::NotOnline));
+    }
+
+    #[test]
+    fn for_each_bit_visits_in_order() {
+        assert_eq!(bits(&m(&[0, 5, 63, 64, 127])), [0, 5, 63, 64, 127]);
+        assert_eq!(bits(&[0, 0]), []);
+    }
+
+    /// Exhaustive over 4 online CPUs: park never leaves zero active CPUs,
+    /// never changes an offline or parked CPU, and a refusal changes nothing.
+    #[test]
+    fn park_invariants_exhaustive() {
+        for online in 1usize..16 {
+            for parked in 0usize..16 {
+                if parked & !online != 0 || parked == online {
+                    continue;
+                }
+                for req in 0usize..32 {
+                    let mut out = [usize::MAX; 1];
+                    match park(&[req], &[online], &[parked], &mut out) {
+                        Ok(n) => {
+                            assert_eq!(req & !online, 0);
+                            assert_eq!(out[0], req & !parked);
+                            assert_eq!(n, out[0].count_ones());
+                            assert_ne!(online & !(parked | out[0]), 0);
+                        }
+                        Err(PlanError::NotOnline) => assert_ne!(req & !online, 0),
+                        Err(PlanError::NoActiveCpu) => {
+                            assert_eq!(out[0], 0);
+                            assert_eq!(online & !(parked | req), 0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

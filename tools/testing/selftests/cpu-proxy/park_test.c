@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Park and unpark through /sys/devices/system/cpu/proxy/: the errno table,
+ * the no-op cases, and what a parked CPU must (not) do.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+#include "proxy_util.h"
+
+#define CPU_DIR "/sys/devices/system/cpu"
+
+static int nr_online(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static int write_str(const char *path, const char *s)
+{
+	return write_file(path, s, strlen(s));
+}
+
+#define PARK_FILE	PROXY_DIR "/park"
+#define UNPARK_FILE	PROXY_DIR "/unpark"
+
+static int park(const char *list)
+{
+	return write_str(PARK_FILE, list);
+}
+
+static int unpark(const char *list)
+{
+	return write_str(UNPARK_FILE, list);
+}
+
+/* Reads a one-line file without its newline into buf. */
+static void read_line(const char *path, char *buf, size_t size)
+{
+	ssize_t n = read_file(path, buf, size);
+
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	else if (n < 0)
+		snprintf(buf, size, "error %zd", n);
+}
+
+static unsigned long long stat_value(const char *key)
+{
+	char buf[4096], *p;
+	size_t klen = strlen(key);
+
+	if (read_file(PROXY_DIR "/stats", buf, sizeof(buf)) <= 0)
+		return ~0ull;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (!strncmp(p, key, klen) && p[klen] == ' ')
+			return strtoull(p + klen + 1, NULL, 10);
+	return ~0ull;
+}
+
+static int set_affinity_one(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+static void affinity_all(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+FIXTURE(park) {
+	int last;		/* highest online CPU */
+	char last_str[16];
+	char parked_before[256], online_before[256];
+};
+
+FIXTURE_SETUP(park)
+{
+	if (access(PROXY_DIR "/park", F_OK))
+		SKIP(return, "no %s/park: CONFIG_CPU_PROXY is not enabled", PROXY_DIR);
+	self->last = nr_online() - 1;
+	ASSERT_GE(self->last, 1) TH_LOG("needs at least 2 online CPUs");
+	snprintf(self->last_str, sizeof(self->last_str), "%d", self->last);
+	/* Start from nothing parked. */
+	ASSERT_EQ(0, unpark("all"));
+	read_line(PROXY_DIR "/parked", self->parked_before, sizeof(self->parked_before));
+	ASSERT_STREQ("", self->parked_before);
+	read_line(CPU_DIR "/online", self->online_before, sizeof(self->online_before));
+	affinity_all();
+}
+
+FIXTURE_TEARDOWN(park)
+{
+	if (!access(PROXY_DIR "/unpark", F_OK))
+		unpark("all");
+	affinity_all();
+}
+
+/* Asserts that neither the parked set nor the online set changed. */
+#define ASSERT_UNCHANGED(fixture) do {					\
+	typeof(fixture) f_ = (fixture);					\
+	char now[256];							\
+	read_line(PROXY_DIR "/parked", now, sizeof(now));		\
+	ASSERT_STREQ(f_->parked_before, now);				\
+	read_line(CPU_DIR "/online", now, sizeof(now));			\
+	ASSERT_STREQ(f_->online_before, now);				\
+} while (0)
+
+TEST_F(park, bad_input_is_refused_with_errno_and_changes_nothing)
+{
+	const struct { const char *list; int err; } bad[] = {
+		{ "x", -EINVAL },
+		{ "1-", -EINVAL },
+		{ "1-0", -EINVAL },
+		{ "1;2", -EINVAL },
+		{ "99999999999", -EINVAL },
+		{ "9999", -ENODEV },
+		{ "0,9999", -ENODEV },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(bad[i].err, park(bad[i].list)) TH_LOG("park %s", bad[i].list);
+		ASSERT_UNCHANGED(self);
+		EXPECT_EQ(bad[i].err, unpark(bad[i].list)) TH_LOG("unpark %s", bad[i].list);
+		ASSERT_UNCHANGED(self);
+	}
+	/* Parking every CPU would leave none active. */
+	EXPECT_EQ(-EBUSY, park("all"));
+	ASSERT_UNCHANGED(self);
+	/* ... and so would parking the rest when all but one are parked. */
+	ASSERT_EQ(0, park("1-N"));
+	EXPECT_EQ(-EBUSY, park("0"));
+	EXPECT_EQ(0, unpark("1-N"));
+	ASSERT_UNCHANGED(self);
+}
+
+TEST_F(park, offline_cpu_cannot_be_parked)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), CPU_DIR "/cpu%d/online", self->last);
+	ASSERT_EQ(0, write_str(path, "0"));
+	EXPECT_EQ(-ENODEV, park(self->last_str));
+	EXPECT_EQ(-ENODEV, unpark(self->last_str));
+	ASSERT_EQ(0, write_str(path, "1"));
+	ASSERT_UNCHANGED(self);
+}
+
+TEST_F(park, park_and_unpark_round_trip)
+{
+	unsigned long long parks = stat_value("parks");
+	unsigned long long unparks = stat_value("unparks");
+	char buf[256];
+
+	ASSERT_EQ(0, park(self->last_str));
+	read_line(PROXY_DIR "/parked", buf, sizeof(buf));
+	EXPECT_STREQ(self->last_str, buf);
+	/* Still online: no hotplug happened. */
+	read_line(CPU_DIR "/online", buf, sizeof(buf));
+	EXPECT_STREQ(self->online_before, buf);
+	EXPECT_EQ(parks + 1, stat_value("parks"));
+
+	/* No-ops: parking a parked CPU, unparking an active one. */
+	EXPECT_EQ(0, park(self->last_str));
+	EXPECT_EQ(0, unpark("0"));
+	EXPECT_EQ(parks + 1, stat_value("parks"));
+	EXPECT_EQ(unparks, stat_value("unparks"));
+
+	ASSERT_EQ(0, unpark(self->last_str));
+	read_line(PROXY_DIR "/parked", buf, sizeof(buf));
+	EXPECT_STREQ("", buf);
+	EXPECT_EQ(unparks + 1, stat_value("unparks"));
+	EXPECT_EQ(0, unpark(self->last_str));
+	EXPECT_EQ(unparks + 1, stat_value("unparks"));
+}
+
+TEST_F(park, affinity_to_only_parked_cpus_is_refused)
+{
+	ASSERT_EQ(0, park(self->last_str));
+	EXPECT_EQ(-EINVAL, set_affinity_one(self->last));
+	ASSERT_EQ(0, unpark(self->last_str));
+	EXPECT_EQ(0, set_affinity_one(self->last));
+}
+
+TEST_F(park, native_offline_of_a_parked_cpu_is_refused)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), CPU_DIR "/cpu%d/online", self->last);
+	ASSERT_EQ(0, park(self->last_str));
+	EXPECT_EQ(-EBUSY, write_str(path, "0"));
+	ASSERT_EQ(0, unpark(self->last_str));
+	ASSERT_UNCHANGED(self);
+}
+
+TEST_F(park, native_hotplug_of_other_cpus_works_while_parked)
+{
+	char path[64];
+
+	if (self->last < 2)
+		SKIP(return, "needs 3 CPUs");
+	ASSERT_EQ(0, park(self->last_str));
+	snprintf(path, sizeof(path), CPU_DIR "/cpu%d/online", self->last - 1);
+	EXPECT_EQ(0, write_str(path, "0"));
+	EXPECT_EQ(0, write_str(path, "1"));
+	ASSERT_EQ(0, unpark(self->last_str));
+	ASSERT_UNCHANGED(self);
+}
+
+/* Threads that spin and record every CPU they find themselves on. */
+struct spinners {
+	pthread_t tid[64];
+	int n;
+	atomic_int stop;
+	atomic_ulong seen[64];		/* per CPU: observations */
+	atomic_ulong progress[64];	/* per thread: loop count */
+	int pin;			/* -1, or the CPU thread 0 is pinned to */
+};
+
+struct spinner_arg {
+	struct spinners *s;
+	int idx;
+};
+
+static struct spinner_arg args[64];
+
+static void *spin(void *p)
+{
+	struct spinner_arg *a = p;
+	struct spinners *s = a->s;
+
+	if (a->idx == 0 && s->pin >= 0)
+		set_affinity_one(s->pin);
+	while (!atomic_load(&s->stop)) {
+		int cpu = sched_getcpu();
+
+		if (cpu >= 0 && cpu < 64)
+			atomic_fetch_add(&s->seen[cpu], 1);
+		atomic_fetch_add(&s->progress[a->idx], 1);
+	}
+	return NULL;
+}
+
+static void start_spinners(struct spinners *s, int n, int pin)
+{
+	memset(s, 0, sizeof(*s));
+	s->n = n;
+	s->pin = pin;
+	for (int i = 0; i < n; i++) {
+		args[i].s = s;
+		args[i].idx = i;
+		pthread_create(&s->tid[i], NULL, spin, &args[i]);
+	}
+	usleep(50000);
+}
+
+static void stop_spinners(struct spinners *s)
+{
+	atomic_store(&s->stop, 1);
+	for (int i = 0; i < s->n; i++)
+		pthread_join(s->tid[i], NULL);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+TEST_F(park, no_task_runs_on_a_parked_cpu)
+{
+	static struct spinners s;
+	unsigned long before[64];
+	char list[32];
+
+	/* One spinner per CPU, so that every CPU has one to push away. */
+	start_spinners(&s, self->last + 1, -1);
+	snprintf(list, sizeof(list), "%d-%d", self->last > 1 ? self->last - 1 : 1, self->last);
+	ASSERT_EQ(0, park(list));
+	for (int i = 0; i < 64; i++)
+		atomic_store(&s.seen[i], 0);
+	for (int i = 0; i < s.n; i++)
+		before[i] = atomic_load(&s.progress[i]);
+	sleep_ms(300);
+	for (int cpu = self->last > 1 ? self->last - 1 : 1; cpu <= self->last; cpu++) {
+		unsigned long n = atomic_load(&s.seen[cpu]);
+
+		if (n)
+			TH_LOG("threads ran on parked CPU %d (%lu times)", cpu, n);
+		EXPECT_EQ(0, n);
+	}
+	/* Nobody starved: the spinners kept running elsewhere. */
+	for (int i = 0; i < s.n; i++) {
+		unsigned long now = atomic_load(&s.progress[i]);
+
+		if (now <= before[i])
+			TH_LOG("thread %d stalled", i);
+		EXPECT_LT(before[i], now);
+	}
+	ASSERT_EQ(0, unpark(list));
+	stop_spinners(&s);
+}
+
+TEST_F(park, task_pinned_to_a_parked_cpu_keeps_running)
+{
+	static struct spinners s;
+	unsigned long before;
+
+	start_spinners(&s, 1, self->last);
+	ASSERT_EQ(0, park(self->last_str));
+	before = atomic_load(&s.progress[0]);
+	sleep_ms(200);
+	EXPECT_LT(before, atomic_load(&s.progress[0]));
+	atomic_store(&s.seen[self->last], 0);
+	sleep_ms(100);
+	EXPECT_EQ(0, atomic_load(&s.seen[self->last]));
+	ASSERT_EQ(0, unpark(self->last_str));
+	stop_spinners(&s);
+}
+
+TEST_F(park, ipi_to_a_parked_cpu_runs_as_that_cpu)
+{
+	char cmd[32], buf[256];
+	int cpu = -1;
+
+	if (access(TEST_DIR "/ipi_rtt", F_OK))
+		SKIP(return, "CONFIG_TEST_CPU_PROXY is not enabled");
+	ASSERT_EQ(0, set_affinity_one(0));
+	ASSERT_EQ(0, park(self->last_str));
+	/* The test module fails the write unless smp_processor_id() matched. */
+	snprintf(cmd, sizeof(cmd), "%d 100", self->last);
+	EXPECT_EQ(0, write_str(TEST_DIR "/ipi_rtt", cmd));
+	ASSERT_GT(read_file(TEST_DIR "/ipi_rtt", buf, sizeof(buf)), 0);
+	if (sscanf(buf, "cpu %d", &cpu) != 1)
+		cpu = -1;
+	EXPECT_EQ(self->last, cpu);
+	ASSERT_EQ(0, unpark(self->last_str));
+}
+
+/* Many cycles of random subsets; the parked file always tells the truth. */
+TEST_F(park, random_park_unpark_cycles)
+{
+	static struct spinners s;
+	unsigned int seed = 7;
+	int ncpu = self->last + 1;
+
+	start_spinners(&s, ncpu, -1);
+	for (int i = 0; i < 1000; i++) {
+		unsigned int mask = rand_r(&seed) & ((1u << ncpu) - 1);
+		char list[256] = "", buf[256], want[256] = "";
+		int len = 0, wlen = 0, ret;
+
+		for (int c = 0; c < ncpu; c++)
+			if (mask & (1u << c))
+				len += snprintf(list + len, sizeof(list) - len, "%s%d",
+						len ? "," : "", c);
+		ret = park(list);
+		if (mask == (1u << ncpu) - 1) {
+			ASSERT_EQ(-EBUSY, ret);
+			continue;
+		}
+		ASSERT_EQ(0, ret) TH_LOG("park %s", list);
+		/* Expected parked file: the set as ranges. */
+		for (int c = 0; c < ncpu; c++) {
+			int e = c;
+
+			if (!(mask & (1u << c)))
+				continue;
+			while (e + 1 < ncpu && (mask & (1u << (e + 1))))
+				e++;
+			wlen += snprintf(want + wlen, sizeof(want) - wlen, "%s%d",
+					 wlen ? "," : "", c);
+			if (e > c)
+				wlen += snprintf(want + wlen, sizeof(want) - wlen, "-%d", e);
+			c = e;
+		}
+		read_line(PROXY_DIR "/parked", buf, sizeof(buf));
+		ASSERT_STREQ(want, buf);
+		ASSERT_EQ(0, unpark(list));
+	}
+	stop_spinners(&s);
+	for (int i = 0; i < s.n; i++)
+		EXPECT_LT(0, atomic_load(&s.progress[i]));
+}
+
+TEST_HARNESS_MAIN
