@@ -12,7 +12,7 @@
 
 #[path = "../rust/proxy/cpulist.rs"]
 mod cpulist;
-#[path = "../rust/proxy/stats.rs"]
-mod stats;
 #[path = "../rust/proxy/plan.rs"]
 mod plan;
+#[path = "../rust/proxy/stats.rs"]
+mod stats;

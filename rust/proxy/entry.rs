@@ -100,5 +100,7 @@ unsafe extern "C" fn cpu_proxy_park_write(buf: *const c_char, len: usize, park: 
 /// Counts a parked CPU leaving its idle sleep.
 #[no_mangle]
 extern "C" fn cpu_proxy_note_wakeup() {
-    stats::STATS.wakeups_while_parked.fetch_add(1, Ordering::Relaxed);
+    stats::STATS
+        .wakeups_while_parked
+        .fetch_add(1, Ordering::Relaxed);
 }

@@ -127,18 +127,33 @@ mod tests {
     fn park_refuses_offline_and_absent_cpus() {
         let mut out = [0; W];
         let online = m(&[0, 1, 3]);
-        assert_eq!(park(&m(&[2]), &online, &m(&[]), &mut out), Err(PlanError::NotOnline));
-        assert_eq!(park(&m(&[1, 2]), &online, &m(&[]), &mut out), Err(PlanError::NotOnline));
-        assert_eq!(park(&m(&[100]), &online, &m(&[]), &mut out), Err(PlanError::NotOnline));
+        assert_eq!(
+            park(&m(&[2]), &online, &m(&[]), &mut out),
+            Err(PlanError::NotOnline)
+        );
+        assert_eq!(
+            park(&m(&[1, 2]), &online, &m(&[]), &mut out),
+            Err(PlanError::NotOnline)
+        );
+        assert_eq!(
+            park(&m(&[100]), &online, &m(&[]), &mut out),
+            Err(PlanError::NotOnline)
+        );
     }
 
     #[test]
     fn park_keeps_one_active_cpu() {
         let online = m(&[0, 1, 2, 3]);
         let mut out = [0; W];
-        assert_eq!(park(&m(&[0, 1, 2, 3]), &online, &m(&[]), &mut out), Err(PlanError::NoActiveCpu));
+        assert_eq!(
+            park(&m(&[0, 1, 2, 3]), &online, &m(&[]), &mut out),
+            Err(PlanError::NoActiveCpu)
+        );
         assert_eq!(bits(&out), []);
-        assert_eq!(park(&m(&[0]), &online, &m(&[1, 2, 3]), &mut out), Err(PlanError::NoActiveCpu));
+        assert_eq!(
+            park(&m(&[0]), &online, &m(&[1, 2, 3]), &mut out),
+            Err(PlanError::NoActiveCpu)
+        );
         assert_eq!(park(&m(&[1, 2, 3]), &online, &m(&[]), &mut out), Ok(3));
         // The last active CPU need not be CPU 0.
         assert_eq!(park(&m(&[0, 1, 2]), &online, &m(&[]), &mut out), Ok(3));
@@ -151,10 +166,16 @@ mod tests {
     fn unpark_changes_only_parked_cpus() {
         let online = m(&[0, 1, 2, 3, 65]);
         let mut out = [0; W];
-        assert_eq!(unpark(&m(&[1, 2, 65]), &online, &m(&[2, 3, 65]), &mut out), Ok(2));
+        assert_eq!(
+            unpark(&m(&[1, 2, 65]), &online, &m(&[2, 3, 65]), &mut out),
+            Ok(2)
+        );
         assert_eq!(bits(&out), [2, 65]);
         assert_eq!(unpark(&m(&[0]), &online, &m(&[2]), &mut out), Ok(0));
-        assert_eq!(unpark(&m(&[5]), &online, &m(&[2]), &mut out), Err(PlanError::NotOnline));
+        assert_eq!(
+            unpark(&m(&[5]), &online, &m(&[2]), &mut out),
+            Err(PlanError::NotOnline)
+        );
     }
 
     #[test]
