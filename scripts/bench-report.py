@@ -17,27 +17,56 @@ def ms(ns):
     return ns / 1e6
 
 
+def us(ns):
+    return ns / 1e3
+
+
 def table(runs):
     out = []
     for r in runs:
         ipi = r["ipi"]
         q = r.get("qemu", {})
-        out.append(f"Native hotplug, Linux {r['kernel']}, QEMU {q.get('accel', '?')} -smp {r['cpus']}, "
-                   f"{r['reps']} reps; median [p90] in ms")
-        out.append(f"  {'CPUs':>4}  {'offline':>17}  {'online':>17}  {'off/off(1)':>10}  {'on/on(1)':>8}")
-        base = r["native"][0]
+        park = {row["k"]: row for row in r.get("park", [])}
+        out.append(f"Linux {r['kernel']}, QEMU {q.get('accel', '?')} -smp {r['cpus']}, "
+                   f"{r['reps']} reps, one boot; median [p90]")
+        out.append(f"  {'CPUs':>4} | {'native offline':>17} {'park':>17} {'ratio':>7}"
+                   f" | {'native online':>17} {'unpark':>17} {'ratio':>7}")
+        out.append(f"  {'':>4} | {'ms':>17} {'us':>17} {'':>7} | {'ms':>17} {'us':>17}")
         for row in r["native"]:
+            k = row["k"]
             off, on = row["offline"], row["online"]
-            out.append(f"  {row['k']:>4}  {ms(off['median_ns']):8.2f} [{ms(off['p90_ns']):6.2f}]"
-                       f"  {ms(on['median_ns']):8.2f} [{ms(on['p90_ns']):6.2f}]"
-                       f"  {off['median_ns'] / base['offline']['median_ns']:9.2f}x"
-                       f"  {on['median_ns'] / base['online']['median_ns']:7.2f}x")
-        one = base["offline"]["median_ns"]
+            line = (f"  {k:>4} | {ms(off['median_ns']):8.2f} [{ms(off['p90_ns']):6.2f}]")
+            p = park.get(k)
+            if p:
+                line += (f" {us(p['park']['median_ns']):8.1f} [{us(p['park']['p90_ns']):6.1f}]"
+                         f" {off['median_ns'] / p['park']['median_ns']:6.0f}x")
+            else:
+                line += f" {'-':>17} {'':>7}"
+            line += f" | {ms(on['median_ns']):8.2f} [{ms(on['p90_ns']):6.2f}]"
+            if p:
+                line += (f" {us(p['unpark']['median_ns']):8.1f} [{us(p['unpark']['p90_ns']):6.1f}]"
+                         f" {on['median_ns'] / p['unpark']['median_ns']:6.0f}x")
+            out.append(line)
+        base = r["native"][0]
+        out.append(f"  native offline of k CPUs / of 1: "
+                   + ", ".join(f"{row['offline']['median_ns'] / base['offline']['median_ns']:.2f}x"
+                               for row in r["native"]))
+        if park:
+            p1 = park[1]["park"]["median_ns"]
+            out.append(f"  park of k CPUs (one write) / of 1: "
+                       + ", ".join(f"{park[k]['park']['median_ns'] / p1:.2f}x" for k in sorted(park)))
         out.append(f"  IPI floor: smp_call_function_single() CPU{ipi['from']} -> CPU{ipi['cpu']}, "
-                   f"{ipi['iterations']} round trips: median {ipi['median_ns'] / 1e3:.1f} us "
-                   f"[p90 {ipi['p90_ns'] / 1e3:.1f} us]")
-        out.append(f"  offline of 1 CPU = {one / ipi['median_ns']:.0f} IPI round trips; "
-                   f"online of 1 CPU = {base['online']['median_ns'] / ipi['median_ns']:.0f}")
+                   f"{ipi['iterations']} round trips: median {us(ipi['median_ns']):.1f} us "
+                   f"[p90 {us(ipi['p90_ns']):.1f} us]")
+        if park:
+            out.append(f"  park of 1 CPU = {park[1]['park']['median_ns'] / ipi['median_ns']:.1f} IPI round trips; "
+                       f"native offline of 1 CPU = {base['offline']['median_ns'] / ipi['median_ns']:.0f}")
+        st = r.get("stall")
+        if st:
+            out.append(f"  longest stall of a spinner on CPU{st['probe_cpu']} while CPU{st['victim_cpu']} "
+                       f"goes: native offline median {us(st['native_offline']['median_ns']):.0f} us "
+                       f"[p90 {us(st['native_offline']['p90_ns']):.0f}], park median "
+                       f"{us(st['park']['median_ns']):.0f} us [p90 {us(st['park']['p90_ns']):.0f}]")
         out.append("")
     return "\n".join(out)
 
@@ -46,7 +75,7 @@ COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
 def svg(runs):
-    W, H, L, R, T, B = 720, 440, 70, 190, 40, 50
+    W, H, L, R, T, B = 760, 480, 70, 190, 40, 50
     series = []
     for i, r in enumerate(runs):
         c = COLORS[i % len(COLORS)]
@@ -54,6 +83,11 @@ def svg(runs):
         pts_on = [(row["k"], ms(row["online"]["median_ns"])) for row in r["native"]]
         series.append((f"offline, -smp {r['cpus']}", c, pts_off, ""))
         series.append((f"online, -smp {r['cpus']}", c, pts_on, "6,4"))
+        if r.get("park"):
+            series.append((f"park, -smp {r['cpus']}", c,
+                           [(row["k"], ms(row["park"]["median_ns"])) for row in r["park"]], "8,2,2,2"))
+            series.append((f"unpark, -smp {r['cpus']}", c,
+                           [(row["k"], ms(row["unpark"]["median_ns"])) for row in r["park"]], "1,3"))
         ipi = ms(r["ipi"]["median_ns"])
         series.append((f"IPI floor, -smp {r['cpus']}", c,
                        [(1, ipi), (max(x["k"] for x in r["native"]), ipi)], "2,3"))
@@ -72,7 +106,7 @@ def svg(runs):
     e = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
          f'font-family="sans-serif" font-size="12">',
          f'<rect width="{W}" height="{H}" fill="white"/>',
-         f'<text x="{L}" y="22" font-size="14">Native CPU hotplug latency vs CPUs changed '
+         f'<text x="{L}" y="22" font-size="14">CPU hotplug and park latency vs CPUs changed '
          f'(median, log scale)</text>']
     d = ylo
     while d <= yhi * 1.0001:

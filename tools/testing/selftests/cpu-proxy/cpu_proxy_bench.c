@@ -4,6 +4,9 @@
  *
  *   native   offline then online of k = 1..K CPUs through cpuN/online,
  *            one write per CPU (what hotplug costs today)
+ *   park     park then unpark of the same k CPUs, one write for the set
+ *   stall    the longest gap a task spinning on an uninvolved CPU sees
+ *            while one CPU goes offline natively, and while it is parked
  *   ipi      one smp_call_function_single() round trip to an idle CPU,
  *            the floor any mechanism built on IPIs can reach
  *
@@ -14,7 +17,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +47,23 @@ static void die(const char *what, int err)
 {
 	fprintf(stderr, "cpu_proxy_bench: %s: %s\n", what, strerror(err));
 	exit(1);
+}
+
+static void write_or_die(const char *path, const char *s)
+{
+	int ret = write_file(path, s, strlen(s));
+
+	if (ret)
+		die(path, -ret);
+}
+
+/* The CPUs nr_cpus-k .. nr_cpus-1 as a cpulist. */
+static const char *top_cpus(int k)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d-%d", nr_cpus - k, nr_cpus - 1);
+	return buf;
 }
 
 static void set_online(int cpu, int on)
@@ -92,6 +114,56 @@ static void pin_to(int cpu)
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
 		die("sched_setaffinity", errno);
+}
+
+/* The stall probe: a thread on an uninvolved CPU records its longest gap. */
+static atomic_ullong max_gap;
+static atomic_int probe_stop;
+
+static void *stall_probe(void *arg)
+{
+	uint64_t prev;
+
+	pin_to(*(int *)arg);
+	prev = now_ns();
+	while (!atomic_load_explicit(&probe_stop, memory_order_relaxed)) {
+		uint64_t t = now_ns(), gap = t - prev;
+
+		if (gap > atomic_load_explicit(&max_gap, memory_order_relaxed))
+			atomic_store_explicit(&max_gap, gap, memory_order_relaxed);
+		prev = t;
+	}
+	return NULL;
+}
+
+static void bench_stall(int reps)
+{
+	static uint64_t native[MAX_REPS], parked[MAX_REPS];
+	int probe_cpu = 1, victim = nr_cpus - 1;
+	char victim_str[16];
+	pthread_t t;
+
+	snprintf(victim_str, sizeof(victim_str), "%d", victim);
+	pthread_create(&t, NULL, stall_probe, &probe_cpu);
+	usleep(20000);
+	for (int r = 0; r < reps; r++) {
+		atomic_store(&max_gap, 0);
+		set_online(victim, 0);
+		native[r] = atomic_load(&max_gap);
+		set_online(victim, 1);
+		usleep(1000);
+		atomic_store(&max_gap, 0);
+		write_or_die(PROXY_DIR "/park", victim_str);
+		parked[r] = atomic_load(&max_gap);
+		write_or_die(PROXY_DIR "/unpark", victim_str);
+		usleep(1000);
+	}
+	atomic_store(&probe_stop, 1);
+	pthread_join(t, NULL);
+	printf("  \"stall\": {\"probe_cpu\": %d, \"victim_cpu\": %d,\n", probe_cpu, victim);
+	print_series("native_offline", native, reps, 0);
+	print_series("park", parked, reps, 1);
+	printf("  },\n");
 }
 
 int main(int argc, char **argv)
@@ -150,6 +222,30 @@ int main(int argc, char **argv)
 		printf("\"max_ns\": %llu},\n", max);
 	} else {
 		die(TEST_DIR "/ipi_rtt (CONFIG_TEST_CPU_PROXY)", ENOENT);
+	}
+
+	printf("  \"park\": [\n");
+	for (int k = 1; k <= max_k; k++) {
+		fprintf(stderr, "bench: park/unpark of %d CPU(s), %d reps\n", k, reps);
+		for (int r = 0; r < reps; r++) {
+			uint64_t t0 = now_ns();
+
+			write_or_die(PROXY_DIR "/park", top_cpus(k));
+			off[r] = now_ns() - t0;
+			t0 = now_ns();
+			write_or_die(PROXY_DIR "/unpark", top_cpus(k));
+			on[r] = now_ns() - t0;
+		}
+		printf("    {\"k\": %d,\n", k);
+		print_series("park", off, reps, 0);
+		print_series("unpark", on, reps, 1);
+		printf("    }%s\n", k == max_k ? "" : ",");
+	}
+	printf("  ],\n");
+
+	if (nr_cpus >= 3) {
+		fprintf(stderr, "bench: stall seen by a spinner on CPU 1, %d reps\n", reps);
+		bench_stall(reps);
 	}
 
 	printf("  \"native\": [\n");
