@@ -210,6 +210,13 @@ TEST_F(park, native_offline_of_a_parked_cpu_is_refused)
 	ASSERT_UNCHANGED(self);
 }
 
+static void sleep_ms(int ms);
+static int cpu_gets_load(int cpu, int nthreads);
+
+/*
+ * Native hotplug of another CPU rebuilds the sched domains without the
+ * parked (inactive) CPU; after unpark the CPU must take load again.
+ */
 TEST_F(park, native_hotplug_of_other_cpus_works_while_parked)
 {
 	char path[64];
@@ -222,6 +229,7 @@ TEST_F(park, native_hotplug_of_other_cpus_works_while_parked)
 	EXPECT_EQ(0, write_str(path, "1"));
 	ASSERT_EQ(0, unpark(self->last_str));
 	ASSERT_UNCHANGED(self);
+	EXPECT_TRUE(cpu_gets_load(self->last, 2 * (self->last + 1)));
 }
 
 /* Threads that spin and record every CPU they find themselves on. */
@@ -229,7 +237,14 @@ struct spinners {
 	pthread_t tid[64];
 	int n;
 	atomic_int stop;
-	atomic_ulong seen[64];		/* per CPU: observations */
+	/*
+	 * Per CPU: observations, double-buffered by generation. A spinner
+	 * reads the generation before sched_getcpu() and counts into that
+	 * generation's buffer, so an observation made before reset_seen()
+	 * can never land in the buffer read after it.
+	 */
+	atomic_int gen;
+	atomic_ulong seen[2][64];
 	atomic_ulong progress[64];	/* per thread: loop count */
 	int pin;			/* -1, or the CPU thread 0 is pinned to */
 };
@@ -249,10 +264,11 @@ static void *spin(void *p)
 	if (a->idx == 0 && s->pin >= 0)
 		set_affinity_one(s->pin);
 	while (!atomic_load(&s->stop)) {
+		int g = atomic_load(&s->gen) & 1;
 		int cpu = sched_getcpu();
 
 		if (cpu >= 0 && cpu < 64)
-			atomic_fetch_add(&s->seen[cpu], 1);
+			atomic_fetch_add(&s->seen[g][cpu], 1);
 		atomic_fetch_add(&s->progress[a->idx], 1);
 	}
 	return NULL;
@@ -271,6 +287,21 @@ static void start_spinners(struct spinners *s, int n, int pin)
 	usleep(50000);
 }
 
+/* Starts a new generation of observations; see struct spinners. */
+static void reset_seen(struct spinners *s)
+{
+	int next = (atomic_load(&s->gen) + 1) & 1;
+
+	for (int i = 0; i < 64; i++)
+		atomic_store(&s->seen[next][i], 0);
+	atomic_fetch_add(&s->gen, 1);
+}
+
+static unsigned long seen(struct spinners *s, int cpu)
+{
+	return atomic_load(&s->seen[atomic_load(&s->gen) & 1][cpu]);
+}
+
 static void stop_spinners(struct spinners *s)
 {
 	atomic_store(&s->stop, 1);
@@ -285,6 +316,21 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Do unpinned spinners get onto @cpu within a second? */
+static int cpu_gets_load(int cpu, int nthreads)
+{
+	static struct spinners s;
+	int got = 0;
+
+	start_spinners(&s, nthreads, -1);
+	for (int i = 0; i < 20 && !got; i++) {
+		sleep_ms(50);
+		got = seen(&s, cpu) > 0;
+	}
+	stop_spinners(&s);
+	return got;
+}
+
 TEST_F(park, no_task_runs_on_a_parked_cpu)
 {
 	static struct spinners s;
@@ -295,13 +341,12 @@ TEST_F(park, no_task_runs_on_a_parked_cpu)
 	start_spinners(&s, self->last + 1, -1);
 	snprintf(list, sizeof(list), "%d-%d", self->last > 1 ? self->last - 1 : 1, self->last);
 	ASSERT_EQ(0, park(list));
-	for (int i = 0; i < 64; i++)
-		atomic_store(&s.seen[i], 0);
+	reset_seen(&s);
 	for (int i = 0; i < s.n; i++)
 		before[i] = atomic_load(&s.progress[i]);
 	sleep_ms(300);
 	for (int cpu = self->last > 1 ? self->last - 1 : 1; cpu <= self->last; cpu++) {
-		unsigned long n = atomic_load(&s.seen[cpu]);
+		unsigned long n = seen(&s, cpu);
 
 		if (n)
 			TH_LOG("threads ran on parked CPU %d (%lu times)", cpu, n);
@@ -317,6 +362,8 @@ TEST_F(park, no_task_runs_on_a_parked_cpu)
 	}
 	ASSERT_EQ(0, unpark(list));
 	stop_spinners(&s);
+	/* Unparked CPUs take load again. */
+	EXPECT_TRUE(cpu_gets_load(self->last, 2 * (self->last + 1)));
 }
 
 TEST_F(park, task_pinned_to_a_parked_cpu_keeps_running)
@@ -329,9 +376,9 @@ TEST_F(park, task_pinned_to_a_parked_cpu_keeps_running)
 	before = atomic_load(&s.progress[0]);
 	sleep_ms(200);
 	EXPECT_LT(before, atomic_load(&s.progress[0]));
-	atomic_store(&s.seen[self->last], 0);
+	reset_seen(&s);
 	sleep_ms(100);
-	EXPECT_EQ(0, atomic_load(&s.seen[self->last]));
+	EXPECT_EQ(0, seen(&s, self->last));
 	ASSERT_EQ(0, unpark(self->last_str));
 	stop_spinners(&s);
 }
