@@ -13,7 +13,7 @@ CHECK_SMP ?= 4 8
 REPS ?= 11
 
 .PHONY: all demo check setup kernel initramfs host-test qemu-test bench \
-	run shell lint clean distclean
+	anatomy shell lint clean distclean
 
 all: check
 
@@ -42,6 +42,12 @@ qemu-test: initramfs
 
 bench: initramfs
 	SMP="$(SMP)" REPS=$(REPS) bash scripts/bench.sh
+
+# Which cpuhp callbacks a native offline/online runs, with their times.
+anatomy: initramfs
+	python3 scripts/qemu-run.py --job anatomy --smp $(SMP) \
+		--log out/logs/qemu-anatomy.log --out out/anatomy.txt
+	python3 scripts/anatomy-report.py out/anatomy.txt
 
 # An interactive guest shell on the serial console (exit with Ctrl-A X).
 shell: initramfs

@@ -179,7 +179,7 @@ def kvm_usable(a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--job", choices=["test", "bench", "probe"], default="test")
+    ap.add_argument("--job", choices=["test", "bench", "probe", "anatomy"], default="test")
     ap.add_argument("--smp", type=int, default=4)
     ap.add_argument("--mem", type=int, default=1024, help="guest MiB")
     ap.add_argument("--kernel", default="out/bzImage")
@@ -191,6 +191,7 @@ def main():
     ap.add_argument("--expect", help="kselftest-list.txt: tests that must run")
     ap.add_argument("--results", help="write 'passed failed' here (test job)")
     ap.add_argument("--json", help="write the benchmark JSON here (bench job)")
+    ap.add_argument("--out", help="write the cpuhp trace here (anatomy job)")
     a = ap.parse_args()
 
     os.makedirs(os.path.dirname(os.path.abspath(a.log)), exist_ok=True)
@@ -232,6 +233,14 @@ def main():
                     json.dump(data, f, indent=1)
         except (ValueError, json.JSONDecodeError) as e:
             problems.append(f"no benchmark result in the console ({e})")
+    elif a.job == "anatomy":
+        try:
+            begin = lines.index("CPU_PROXY_ANATOMY_BEGIN")
+            end = lines.index("CPU_PROXY_ANATOMY_END")
+            with open(a.out, "w") as f:
+                f.write("\n".join(lines[begin + 1:end]) + "\n")
+        except ValueError:
+            problems.append("no cpuhp trace in the console")
     elif a.job == "probe":
         if not any("CPU_PROXY_PROBE_OK" in l for l in lines):
             problems.append("the guest did not reach /init")
