@@ -11,6 +11,10 @@
  *            CPU it is pinned to; read back
  *            "cpu <n> from <n> iterations <n> min_ns <n> median_ns <n>
  *             p90_ns <n> max_ns <n>"
+ *   ipi_storm
+ *            write "<seconds>": a kthread sends smp_call_function() rounds
+ *            to every other online CPU, back to back, for that long ("0"
+ *            stops it); read back "rounds <n> active <0|1>"
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -20,6 +24,8 @@
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/init.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -194,12 +200,81 @@ static const struct file_operations ipi_rtt_fops = {
 	.llseek = default_llseek,
 };
 
+static struct task_struct *storm_task;
+static unsigned long storm_until;	/* jiffies; under test_lock */
+static atomic_long_t storm_rounds;
+
+static void storm_nop(void *info)
+{
+}
+
+static int ipi_storm_fn(void *unused)
+{
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!time_before(jiffies, READ_ONCE(storm_until))) {
+			schedule();
+			continue;
+		}
+		__set_current_state(TASK_RUNNING);
+		smp_call_function(storm_nop, NULL, 1);
+		atomic_long_inc(&storm_rounds);
+		cond_resched();
+	}
+	return 0;
+}
+
+static ssize_t ipi_storm_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	char buf[64];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "rounds %ld active %d\n",
+			atomic_long_read(&storm_rounds),
+			time_before(jiffies, READ_ONCE(storm_until)));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static ssize_t ipi_storm_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	unsigned int secs;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, count, 10, &secs);
+	if (ret)
+		return ret;
+	if (secs > 3600)
+		return -EINVAL;
+
+	guard(mutex)(&test_lock);
+	if (!storm_task) {
+		struct task_struct *t = kthread_run(ipi_storm_fn, NULL, "ipi_storm");
+
+		if (IS_ERR(t))
+			return PTR_ERR(t);
+		storm_task = t;
+	}
+	WRITE_ONCE(storm_until, jiffies + secs * HZ);
+	wake_up_process(storm_task);
+	return count;
+}
+
+static const struct file_operations ipi_storm_fops = {
+	.owner = THIS_MODULE,
+	.read = ipi_storm_read,
+	.write = ipi_storm_write,
+	.llseek = default_llseek,
+};
+
 static int __init test_cpu_proxy_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("cpu_proxy_test", NULL);
 
 	debugfs_create_file("parse", 0600, dir, parse_result, &parse_fops);
 	debugfs_create_file("ipi_rtt", 0600, dir, ipi_rtt_result, &ipi_rtt_fops);
+	debugfs_create_file("ipi_storm", 0600, dir, NULL, &ipi_storm_fops);
 	return 0;
 }
 late_initcall(test_cpu_proxy_init);

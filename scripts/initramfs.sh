@@ -40,6 +40,10 @@ for tool in /bin/bash /usr/bin/timeout; do
 	cp "$tool" "$ROOT$tool"
 done
 cp -a "$KST" "$ROOT/kselftest"
+if [ -d "$OUT/modules/lib/modules" ]; then
+	mkdir -p "$ROOT/lib"
+	cp -a "$OUT/modules/lib/modules" "$ROOT/lib/"
+fi
 cp "$REPO/scripts/guest-init" "$ROOT/init"
 chmod 755 "$ROOT/init"
 

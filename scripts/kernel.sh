@@ -9,7 +9,8 @@
 #      content changed, so that the build stays incremental).
 #   3. Configure: tinyconfig + configs/base.config + the selftest config,
 #      only when a fragment changed; check every requested option took.
-#   4. make LLVM=1 bzImage in out/build.
+#   4. make LLVM=1 bzImage modules in out/build; modules installed under
+#      out/modules for the initramfs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -85,8 +86,12 @@ if [ ! -f "$KOBJ/.config" ] || [ "$(cat "$KOBJ/.cpu-proxy-config" 2>/dev/null)" 
 fi
 
 # -- 4. build --------------------------------------------------------------
-step "building bzImage (LLVM=1, -j$JOBS)"
-run_logged "$OUT/logs/build.log" kmake -j"$JOBS" bzImage
+step "building bzImage and modules (LLVM=1, -j$JOBS)"
+run_logged "$OUT/logs/build.log" kmake -j"$JOBS" bzImage modules
+rm -rf "$OUT/modules"
+kmake -s INSTALL_MOD_PATH="$OUT/modules" INSTALL_MOD_STRIP=1 modules_install \
+	>"$OUT/logs/modules_install.log" 2>&1 ||
+	die "modules_install failed; log: $OUT/logs/modules_install.log"
 cp "$KOBJ/arch/x86/boot/bzImage" "$OUT/bzImage"
 cp "$KOBJ/.config" "$OUT/kernel.config"
 note "out/bzImage: $(grep -m1 'Linux/x86' "$KOBJ/.config" | sed 's/^# //')"

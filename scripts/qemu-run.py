@@ -29,7 +29,9 @@ BAD_CONSOLE = [
     (re.compile(TS + r".*\bOops\b"), "Oops"),
     (re.compile(TS + r".*Call Trace"), "Call Trace"),
     (re.compile(TS + r".*(soft lockup|hard LOCKUP|lockup detected)", re.I), "lockup"),
-    (re.compile(TS + r".*(rcu.*stall|stalls on CPUs|self-detected stall)", re.I), "RCU stall"),
+    # Not "rcu.*stall": rcutorture prints its stall_cpu* parameters.
+    (re.compile(TS + r".*(detected stalls on CPUs|self-detected stall|"
+                r"detected expedited stalls|kthread starved for)"), "RCU stall"),
     (re.compile(TS + r".*blocked for more than \d+ seconds"), "hung task"),
     (re.compile(r"Kernel panic"), "panic"),
 ]

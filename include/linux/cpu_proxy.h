@@ -64,7 +64,8 @@ void cpu_maps_assert_held(void);
  *
  * Context: process context; may sleep.
  * Return: @len, or -EINVAL (malformed list), -ENODEV (CPU not present or
- * offline), -EBUSY (no active CPU would be left, or a CPU would not drain).
+ * offline), -EBUSY (no active CPU would be left, or a CPU did not drain in
+ * 30 s), -EINTR (killed while waiting for a CPU to drain).
  */
 ssize_t cpu_proxy_park_write(const char *buf, size_t len, bool park);
 

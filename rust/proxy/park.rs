@@ -6,15 +6,19 @@
 //! [`plan`] which CPUs change, and applies that: every CPU of the set is
 //! kicked first and waited for afterwards, so that parking k CPUs costs
 //! about one push round, not k. A CPU that does not drain in time fails the
-//! whole write with `EBUSY` and the set is rolled back: a write either
-//! changes all it names or nothing.
+//! whole write with `EBUSY` (`EINTR` if the writer is killed meanwhile)
+//! and the set is rolled back: a write either changes all it names or
+//! nothing.
 
 use crate::{cpulist, cpumask::Cpumask, hotplug::MapsGuard, plan, stats::STATS};
 use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 
-/// How long a parking CPU may take to push its tasks away.
-const DRAIN_TIMEOUT_NS: u64 = 1_000_000_000;
+/// How long a parking CPU may take to push its tasks away. A task in a
+/// long non-preemptible kernel section keeps its CPU until it reaches a
+/// preemption point (a native offline would wait for it too); past this,
+/// or if the writer is killed, the write fails and is rolled back.
+const DRAIN_TIMEOUT_NS: u64 = 30_000_000_000;
 
 fn parse_error(e: cpulist::ParseError) -> Error {
     match e {

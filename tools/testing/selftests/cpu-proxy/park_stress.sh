@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Park and unpark random CPU subsets, many times, while rcutorture and an
+# IPI storm run, with native offline/online of an unparked CPU in the
+# middle while others are parked. Passes if every write succeeds and the
+# parked file always tells the truth, the storm kept going, and rcutorture
+# ends with SUCCESS. (The QEMU runner also fails the run on any BUG,
+# WARNING, lockup or RCU stall in the console.)
+
+ksft_skip=4
+P=/sys/devices/system/cpu/proxy
+D=/sys/kernel/debug/cpu_proxy_test
+CYCLES=${CYCLES:-1000}
+
+fail() { echo "not ok: $*"; cleanup; exit 1; }
+cleanup() {
+	echo 0 >$D/ipi_storm 2>/dev/null
+	echo all >$P/unpark 2>/dev/null
+	rmmod rcutorture 2>/dev/null
+}
+
+[ -w $P/park ] || { echo "skip: CONFIG_CPU_PROXY is not enabled"; exit $ksft_skip; }
+[ -w $D/ipi_storm ] || fail "$D/ipi_storm missing (CONFIG_TEST_CPU_PROXY)"
+
+ncpu=$(nproc)
+last=$((ncpu - 1))
+[ $ncpu -ge 3 ] || { echo "skip: needs 3 CPUs"; exit $ksft_skip; }
+
+modprobe rcutorture stat_interval=15 || fail "cannot load rcutorture (CONFIG_RCU_TORTURE_TEST=m)"
+echo 3600 >$D/ipi_storm || fail "cannot start the IPI storm"
+storm0=$(awk '{ print $2 }' $D/ipi_storm)
+
+# The cpulist of the bits of $1, and the same as ranges (as "parked" shows).
+list_of() {
+	local m=$1 c out=
+	for ((c = 0; c < ncpu; c++)); do
+		((m >> c & 1)) && out="${out:+$out,}$c"
+	done
+	echo "$out"
+}
+ranges_of() {
+	local m=$1 c e out=
+	for ((c = 0; c < ncpu; c++)); do
+		((m >> c & 1)) || continue
+		e=$c
+		while ((e + 1 < ncpu && (m >> (e + 1) & 1))); do e=$((e + 1)); done
+		out="${out:+$out,}$c"
+		((e > c)) && out="$out-$e"
+		c=$e
+	done
+	echo "$out"
+}
+
+for ((i = 1; i <= CYCLES; i++)); do
+	mask=$((RANDOM % ((1 << ncpu) - 1)))	# never all CPUs
+	((mask)) || continue
+	list=$(list_of $mask)
+	echo "$list" >$P/park || fail "cycle $i: park $list"
+	[ "$(cat $P/parked)" = "$(ranges_of $mask)" ] ||
+		fail "cycle $i: parked is '$(cat $P/parked)', want '$(ranges_of $mask)'"
+	echo "$list" >$P/unpark || fail "cycle $i: unpark $list"
+	if ((i == CYCLES / 2)); then
+		# Native hotplug of the last CPU while CPU 1 is parked.
+		echo 1 >$P/park || fail "park 1"
+		echo 0 >/sys/devices/system/cpu/cpu$last/online || fail "offline cpu$last"
+		echo 1 >/sys/devices/system/cpu/cpu$last/online || fail "online cpu$last"
+		echo 1 >$P/unpark || fail "unpark 1"
+	fi
+	((i % 100)) || echo "# $i cycles"
+done
+
+storm1=$(awk '{ print $2 }' $D/ipi_storm)
+echo 0 >$D/ipi_storm
+[ -z "$(cat $P/parked)" ] || fail "CPUs left parked: $(cat $P/parked)"
+((storm1 > storm0)) || fail "the IPI storm made no progress ($storm0 -> $storm1)"
+echo "# IPI storm: $((storm1 - storm0)) rounds during the cycles"
+
+rmmod rcutorture || fail "cannot unload rcutorture"
+verdict=$(dmesg | grep 'End of test' | tail -n 1)
+echo "# rcutorture: $verdict"
+echo "$verdict" | grep -q 'End of test: SUCCESS' || fail "rcutorture did not succeed"
+echo "ok: $CYCLES park/unpark cycles under rcutorture and an IPI storm"
+exit 0
