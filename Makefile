@@ -13,7 +13,7 @@ CHECK_SMP ?= 4 8
 REPS ?= 11
 
 .PHONY: all demo check setup kernel initramfs host-test qemu-test bench \
-	anatomy shell lint clean distclean
+	anatomy series shell lint clean distclean
 
 all: check
 
@@ -54,6 +54,10 @@ shell: initramfs
 	qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp $(SMP) -m 1024 \
 		-nographic -no-reboot -kernel out/bzImage -initrd out/initramfs.cpio.gz \
 		-append "console=ttyS0 panic=-1 job=shell"
+
+# The whole change as a git format-patch series in out/series/patches/.
+series: setup
+	bash scripts/series.sh
 
 lint: kernel
 	bash scripts/lint.sh

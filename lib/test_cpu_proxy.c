@@ -12,9 +12,10 @@
  *            "cpu <n> from <n> iterations <n> min_ns <n> median_ns <n>
  *             p90_ns <n> max_ns <n>"
  *   ipi_storm
- *            write "<seconds>": a kthread sends smp_call_function() rounds
- *            to every other online CPU, back to back, for that long ("0"
- *            stops it); read back "rounds <n> active <0|1>"
+ *            write "<seconds> [<cpu>]": a kthread sends smp_call_function()
+ *            rounds to every other online CPU, back to back, for that long
+ *            ("0" stops it), from <cpu> if given, else from any CPU; read
+ *            back "rounds <n> active <0|1>"
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -240,12 +241,16 @@ static ssize_t ipi_storm_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
 	unsigned int secs;
-	int ret;
+	int cpu = -1, n;
+	char buf[32];
 
-	ret = kstrtouint_from_user(ubuf, count, 10, &secs);
-	if (ret)
-		return ret;
-	if (secs > 3600)
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	n = sscanf(buf, "%u %d", &secs, &cpu);
+	if (n < 1 || secs > 3600 || (n == 2 && (cpu < 0 || cpu >= nr_cpu_ids)))
 		return -EINVAL;
 
 	guard(mutex)(&test_lock);
@@ -255,6 +260,14 @@ static ssize_t ipi_storm_write(struct file *file, const char __user *ubuf,
 		if (IS_ERR(t))
 			return PTR_ERR(t);
 		storm_task = t;
+	}
+	if (n == 2) {
+		int ret = set_cpus_allowed_ptr(storm_task, cpumask_of(cpu));
+
+		if (ret)
+			return ret;
+	} else {
+		set_cpus_allowed_ptr(storm_task, cpu_possible_mask);
 	}
 	WRITE_ONCE(storm_until, jiffies + secs * HZ);
 	wake_up_process(storm_task);

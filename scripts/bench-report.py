@@ -67,6 +67,18 @@ def table(runs):
                        f"goes: native offline median {us(st['native_offline']['median_ns']):.0f} us "
                        f"[p90 {us(st['native_offline']['p90_ns']):.0f}], park median "
                        f"{us(st['park']['median_ns']):.0f} us [p90 {us(st['park']['p90_ns']):.0f}]")
+        storm, host = r.get("storm"), r.get("host_cpu", {})
+        if storm:
+            cpu = str(storm["cpu"])
+            for label in ("unparked", "parked"):
+                h = host.get(label)
+                g = storm.get(label, {})
+                if not h:
+                    continue
+                busy = h["vcpu_cpu_s"].get(cpu, 0) / h["wall_s"] * 100
+                out.append(f"  {storm['seconds']} s IPI storm, CPU{cpu} {label}: its vCPU thread used "
+                           f"{busy:.1f}% of a host core; storm rounds {g.get('storm_rounds')}; "
+                           f"wakeups_while_parked +{g.get('wakeups_while_parked')}")
         out.append("")
     return "\n".join(out)
 

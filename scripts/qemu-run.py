@@ -53,12 +53,37 @@ def qemu_cmd(a, job, accel):
         accel_args = ["-accel", "tcg,thread=multi", "-cpu", "max"]
     return ["qemu-system-x86_64", *accel_args, "-smp", str(a.smp), "-m", str(a.mem),
             "-nodefaults", "-display", "none", "-no-reboot",
+            "-name", "cpu-proxy,debug-threads=on",
             "-serial", "stdio", "-monitor", "none",
             "-kernel", a.kernel, "-initrd", a.initrd, "-append", append]
 
 
-def boot(a, job, accel, logpath, timeout, echo):
-    """Runs one boot; returns (lines, timed_out, seconds)."""
+def vcpu_times(pid):
+    """CPU seconds used so far by each vCPU thread of QEMU, by vCPU index
+    (thread names "CPU <n>/TCG" or "CPU <n>/KVM", with debug-threads=on)."""
+    out = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                m = re.match(r"CPU (\d+)/", f.read())
+            if not m:
+                continue
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            out[int(m.group(1))] = (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            pass
+    return out
+
+
+SAMPLE = re.compile(r"CPU_PROXY_SAMPLE (\w+) (begin|end)")
+
+
+def boot(a, job, accel, logpath, timeout, echo, samples=None):
+    """Runs one boot; returns (lines, timed_out, seconds). On marker lines
+    "CPU_PROXY_SAMPLE <label> begin|end" the vCPU threads' CPU times are
+    recorded into samples[label]."""
     cmd = qemu_cmd(a, job, accel)
     lines = []
     start = time.monotonic()
@@ -73,6 +98,9 @@ def boot(a, job, accel, logpath, timeout, echo):
             f.write(line + "\n")
             f.flush()
             lines.append(line)
+            m = SAMPLE.search(line)
+            if m and samples is not None:
+                samples.setdefault(m.group(1), {})[m.group(2)] = (time.monotonic(), vcpu_times(p.pid))
             if echo:
                 echo(line, time.monotonic() - start)
         p.wait()
@@ -204,7 +232,8 @@ def main():
 
     echo = {"test": test_echo, "bench": bench_echo}.get(a.job)
     log(f"  booting {a.kernel} ({accel}, -smp {a.smp}, job={a.job}); console: {a.log}")
-    lines, timed_out, secs = boot(a, a.job, accel, a.log, a.timeout, echo)
+    samples = {}
+    lines, timed_out, secs = boot(a, a.job, accel, a.log, a.timeout, echo, samples)
 
     problems = []
     if timed_out:
@@ -230,6 +259,15 @@ def main():
             body = [l for l in lines[begin + 1:end] if not re.match(TS, l)]
             data = json.loads("\n".join(body))
             data["qemu"] = {"accel": accel, "smp": a.smp, "boot_to_exit_s": round(secs, 2)}
+            # Host CPU time of each vCPU thread over each sampled phase.
+            host = {}
+            for label, s in samples.items():
+                if "begin" in s and "end" in s:
+                    (t0, c0), (t1, c1) = s["begin"], s["end"]
+                    host[label] = {"wall_s": round(t1 - t0, 3),
+                                   "vcpu_cpu_s": {str(k): round(c1[k] - c0.get(k, 0), 3)
+                                                  for k in sorted(c1)}}
+            data["host_cpu"] = host
             if a.json:
                 with open(a.json, "w") as f:
                     json.dump(data, f, indent=1)

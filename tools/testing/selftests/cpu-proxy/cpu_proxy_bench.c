@@ -7,6 +7,10 @@
  *   park     park then unpark of the same k CPUs, one write for the set
  *   stall    the longest gap a task spinning on an uninvolved CPU sees
  *            while one CPU goes offline natively, and while it is parked
+ *   storm    10 s of IPI storm (test_cpu_proxy's ipi_storm) from CPU 0 with the last
+ *            CPU unparked, then parked; marker lines on stderr let the
+ *            host sample the CPU time of that CPU's QEMU thread, and
+ *            wakeups_while_parked is read before and after
  *   ipi      one smp_call_function_single() round trip to an idle CPU,
  *            the floor any mechanism built on IPIs can reach
  *
@@ -14,6 +18,7 @@
  * (scripts/bench-report.py) turns it into a table and a plot.
  *
  * Usage: cpu_proxy_bench [-r reps] [-k max_cpus] [-i ipi_iterations]
+ *                        [-s storm_seconds]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -166,14 +171,72 @@ static void bench_stall(int reps)
 	printf("  },\n");
 }
 
+static unsigned long long stat_value(const char *key)
+{
+	char buf[4096], *p;
+	size_t klen = strlen(key);
+
+	if (read_file(PROXY_DIR "/stats", buf, sizeof(buf)) <= 0)
+		die(PROXY_DIR "/stats", EIO);
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, klen) && p[klen] == ' ')
+			return strtoull(p + klen + 1, NULL, 10);
+	die(key, ENOENT);
+	return 0;
+}
+
+static unsigned long long storm_rounds(void)
+{
+	char buf[64];
+	unsigned long long r;
+
+	if (read_file(TEST_DIR "/ipi_storm", buf, sizeof(buf)) <= 0 ||
+	    sscanf(buf, "rounds %llu", &r) != 1)
+		die(TEST_DIR "/ipi_storm", EIO);
+	return r;
+}
+
+/* One storm phase; the host samples CPU times at the marker lines. */
+static void storm_phase(const char *label, int secs, int last)
+{
+	unsigned long long r0, w0;
+	char arg[16];
+
+	/* Send from CPU 0, so that the sender never runs on the CPU measured. */
+	snprintf(arg, sizeof(arg), "%d 0", secs);
+	r0 = storm_rounds();
+	w0 = stat_value("wakeups_while_parked");
+	fprintf(stderr, "CPU_PROXY_SAMPLE %s begin\n", label);
+	write_or_die(TEST_DIR "/ipi_storm", arg);
+	sleep(secs);
+	write_or_die(TEST_DIR "/ipi_storm", "0");
+	fprintf(stderr, "CPU_PROXY_SAMPLE %s end\n", label);
+	printf("    \"%s\": {\"storm_rounds\": %llu, ", label, storm_rounds() - r0);
+	printf("\"wakeups_while_parked\": %llu}%s\n",
+	       stat_value("wakeups_while_parked") - w0, last ? "" : ",");
+}
+
+static void bench_storm(int secs)
+{
+	char victim[16];
+
+	snprintf(victim, sizeof(victim), "%d", nr_cpus - 1);
+	printf("  \"storm\": {\"cpu\": %d, \"seconds\": %d,\n", nr_cpus - 1, secs);
+	storm_phase("unparked", secs, 0);
+	write_or_die(PROXY_DIR "/park", victim);
+	storm_phase("parked", secs, 1);
+	write_or_die(PROXY_DIR "/unpark", victim);
+	printf("  },\n");
+}
+
 int main(int argc, char **argv)
 {
 	static uint64_t off[MAX_REPS], on[MAX_REPS];
-	int reps = 11, max_k = -1, ipi_iters = 2000, opt;
+	int reps = 11, max_k = -1, ipi_iters = 2000, storm_secs = 10, opt;
 	char buf[256];
 	struct utsname u;
 
-	while ((opt = getopt(argc, argv, "r:k:i:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:k:i:s:")) != -1) {
 		switch (opt) {
 		case 'r':
 			reps = atoi(optarg);
@@ -184,13 +247,16 @@ int main(int argc, char **argv)
 		case 'i':
 			ipi_iters = atoi(optarg);
 			break;
+		case 's':
+			storm_secs = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-r reps] [-k max_cpus] [-i iterations]\n",
+			fprintf(stderr, "usage: %s [-r reps] [-k cpus] [-i iters] [-s secs]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (reps < 1 || reps > MAX_REPS || ipi_iters < 1)
+	if (reps < 1 || reps > MAX_REPS || ipi_iters < 1 || storm_secs < 1)
 		die("bad arguments", EINVAL);
 
 	nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -247,6 +313,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: stall seen by a spinner on CPU 1, %d reps\n", reps);
 		bench_stall(reps);
 	}
+	fprintf(stderr, "bench: IPI storm, last CPU unparked then parked, %d s each\n",
+		storm_secs);
+	bench_storm(storm_secs);
 
 	printf("  \"native\": [\n");
 	for (int k = 1; k <= max_k; k++) {
