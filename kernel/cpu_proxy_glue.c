@@ -10,6 +10,10 @@
 #include <linux/cpu.h>
 #include <linux/cpu_proxy.h>
 #include <linux/device.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqnr.h>
+#include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/sysfs.h>
@@ -56,6 +60,107 @@ void cpu_proxy_set_parked(unsigned int cpu, bool parked)
 		cpumask_clear_cpu(cpu, &__cpu_parked_mask);
 		if (cpumask_empty(&__cpu_parked_mask))
 			static_branch_disable(&cpu_proxy_parked_key);
+	}
+}
+
+/* A device interrupt moved off a parked CPU, and the affinity it had. */
+struct cpu_proxy_irq {
+	struct list_head node;
+	unsigned int irq;
+	unsigned int cpu;
+	cpumask_var_t saved;
+};
+
+/* Under cpu_proxy_lock(). */
+static LIST_HEAD(cpu_proxy_irqs);
+
+/**
+ * cpu_proxy_irqs_park - move device interrupts off a CPU being parked
+ * @cpu: a CPU already in cpu_parked_mask, still active
+ *
+ * Every requested, movable (not per-CPU, not managed) interrupt whose
+ * effective affinity is @cpu gets the active, unparked part of its
+ * affinity, or all active unparked CPUs if that part is empty. Its
+ * affinity is remembered for cpu_proxy_irqs_unpark(). An interrupt the
+ * chip refuses to move stays (and is served by @cpu, which is counted as
+ * a wakeup).
+ *
+ * Context: process context; cpu_proxy_lock() held.
+ * Return: 0 or -ENOMEM; on error nothing is moved.
+ */
+int cpu_proxy_irqs_park(unsigned int cpu)
+{
+	struct cpu_proxy_irq *pi, *tmp;
+	struct irq_desc *desc;
+	cpumask_var_t target;
+	LIST_HEAD(moved);
+	unsigned int irq;
+
+	cpu_maps_assert_held();
+	if (!alloc_cpumask_var(&target, GFP_KERNEL))
+		return -ENOMEM;
+
+	for_each_irq_desc(irq, desc) {
+		struct irq_data *d = irq_desc_get_irq_data(desc);
+
+		if (irqd_is_per_cpu(d) || irqd_affinity_is_managed(d) ||
+		    !irq_has_action(irq) ||
+		    !cpumask_test_cpu(cpu, irq_data_get_effective_affinity_mask(d)))
+			continue;
+
+		pi = kzalloc(sizeof(*pi), GFP_KERNEL);
+		if (!pi || !alloc_cpumask_var(&pi->saved, GFP_KERNEL)) {
+			kfree(pi);
+			goto undo;
+		}
+		cpumask_copy(pi->saved, irq_data_get_affinity_mask(d));
+		cpumask_andnot(target, pi->saved, cpu_parked_mask);
+		cpumask_and(target, target, cpu_active_mask);
+		if (cpumask_empty(target))
+			cpumask_andnot(target, cpu_active_mask, cpu_parked_mask);
+		if (irq_set_affinity(irq, target)) {
+			free_cpumask_var(pi->saved);
+			kfree(pi);
+			continue;
+		}
+		pi->irq = irq;
+		pi->cpu = cpu;
+		list_add_tail(&pi->node, &moved);
+	}
+	list_splice_tail(&moved, &cpu_proxy_irqs);
+	free_cpumask_var(target);
+	return 0;
+
+undo:
+	list_for_each_entry_safe(pi, tmp, &moved, node) {
+		irq_set_affinity(pi->irq, pi->saved);
+		list_del(&pi->node);
+		free_cpumask_var(pi->saved);
+		kfree(pi);
+	}
+	free_cpumask_var(target);
+	return -ENOMEM;
+}
+
+/**
+ * cpu_proxy_irqs_unpark - give back the interrupts moved off @cpu
+ * @cpu: a CPU passed to cpu_proxy_irqs_park(), active again
+ *
+ * Restores the affinity each had when @cpu was parked.
+ * Context: process context; cpu_proxy_lock() held.
+ */
+void cpu_proxy_irqs_unpark(unsigned int cpu)
+{
+	struct cpu_proxy_irq *pi, *tmp;
+
+	cpu_maps_assert_held();
+	list_for_each_entry_safe(pi, tmp, &cpu_proxy_irqs, node) {
+		if (pi->cpu != cpu)
+			continue;
+		irq_set_affinity(pi->irq, pi->saved);
+		list_del(&pi->node);
+		free_cpumask_var(pi->saved);
+		kfree(pi);
 	}
 }
 

@@ -43,6 +43,20 @@ impl MapsGuard {
         unsafe { bindings::cpu_proxy_set_parked(cpu, parked) };
     }
 
+    /// Moves the device interrupts that target `cpu` to other CPUs. Needs
+    /// `set_parked(cpu, true)` first.
+    pub(crate) fn irqs_park(&self, cpu: u32) -> Result {
+        // SAFETY: the lock is held (`self`); `cpu` is online, marked
+        // parked and still active.
+        to_result(unsafe { bindings::cpu_proxy_irqs_park(cpu) })
+    }
+
+    /// Gives back the interrupts `irqs_park` moved off `cpu`.
+    pub(crate) fn irqs_unpark(&self, cpu: u32) {
+        // SAFETY: the lock is held (`self`).
+        unsafe { bindings::cpu_proxy_irqs_unpark(cpu) };
+    }
+
     /// Starts parking `cpu`: inactive, tasks pushed away. Needs
     /// `set_parked(cpu, true)` first.
     pub(crate) fn sched_park(&self, cpu: u32) {

@@ -3,8 +3,9 @@
 //! Park and unpark: what a write to the `park` or `unpark` file does.
 //!
 //! A write parses its cpulist, takes the hotplug map lock, decides with
-//! [`plan`] which CPUs change, and applies that: every CPU of the set is
-//! kicked first and waited for afterwards, so that parking k CPUs costs
+//! [`plan`] which CPUs change, and applies that: device interrupts that
+//! target the CPUs move away, then every CPU of the set is kicked first
+//! and waited for afterwards, so that parking k CPUs costs
 //! about one push round, not k. A CPU that does not drain in time fails the
 //! whole write with `EBUSY` (`EINTR` if the writer is killed meanwhile)
 //! and the set is rolled back: a write either changes all it names or
@@ -58,11 +59,23 @@ pub(crate) fn write(input: &[u8], park: bool) -> Result {
 }
 
 fn park_set(guard: &MapsGuard, set: &[usize]) -> Result {
-    plan::for_each_bit(set, |cpu| {
-        guard.set_parked(cpu, true);
-        guard.sched_park(cpu);
-    });
+    // Device interrupts first, while the CPUs are still active: an
+    // allocation failure here leaves nothing to undo but the marks.
     let mut result = Ok(());
+    plan::for_each_bit(set, |cpu| guard.set_parked(cpu, true));
+    plan::for_each_bit(set, |cpu| {
+        if result.is_ok() {
+            result = guard.irqs_park(cpu);
+        }
+    });
+    if result.is_err() {
+        plan::for_each_bit(set, |cpu| {
+            guard.irqs_unpark(cpu);
+            guard.set_parked(cpu, false);
+        });
+        return result;
+    }
+    plan::for_each_bit(set, |cpu| guard.sched_park(cpu));
     plan::for_each_bit(set, |cpu| {
         if result.is_ok() {
             result = guard.sched_park_wait(cpu, DRAIN_TIMEOUT_NS);
@@ -77,5 +90,6 @@ fn park_set(guard: &MapsGuard, set: &[usize]) -> Result {
 
 fn unpark_one(guard: &MapsGuard, cpu: u32) {
     guard.sched_unpark(cpu);
+    guard.irqs_unpark(cpu);
     guard.set_parked(cpu, false);
 }

@@ -232,6 +232,73 @@ TEST_F(park, native_hotplug_of_other_cpus_works_while_parked)
 	EXPECT_TRUE(cpu_gets_load(self->last, 2 * (self->last + 1)));
 }
 
+/*
+ * x86 legacy (IOAPIC) interrupts move lazily: a new affinity takes effect
+ * when the interrupt next fires. The serial console's interrupt fires
+ * whenever something is written to it, so the test uses that one and
+ * writes to the console while it waits for a move to complete.
+ */
+static int effective_is(int irq, const char *want, int want_equal)
+{
+	char path[64], eff[64];
+	int fd = open("/dev/console", O_WRONLY);
+
+	snprintf(path, sizeof(path), "/proc/irq/%d/effective_affinity_list", irq);
+	for (int i = 0; i < 100; i++) {
+		read_line(path, eff, sizeof(eff));
+		if (!strcmp(eff, want) == want_equal)
+			break;
+		if (fd >= 0 && write(fd, "\n", 1) < 0)
+			break;
+		sleep_ms(10);
+	}
+	if (fd >= 0)
+		close(fd);
+	return !strcmp(eff, want) == want_equal;
+}
+
+/* The serial console's interrupt, from /proc/interrupts, or -1. */
+static int serial_irq(void)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	char line[512];
+	int irq = -1, n;
+
+	if (!f)
+		return -1;
+	while (irq < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, " %d:", &n) == 1 && strstr(line, "ttyS"))
+			irq = n;
+	fclose(f);
+	return irq;
+}
+
+TEST_F(park, device_interrupts_move_away_and_come_back)
+{
+	char saved[64], aff[64], path[64];
+	int irq = serial_irq();
+
+	if (irq < 0)
+		SKIP(return, "no serial port interrupt to move");
+	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
+	read_line(path, saved, sizeof(saved));
+	ASSERT_EQ(0, write_str(path, self->last_str));
+	ASSERT_TRUE(effective_is(irq, self->last_str, 1));
+
+	ASSERT_EQ(0, park(self->last_str));
+	read_line(path, aff, sizeof(aff));
+	EXPECT_STRNE(self->last_str, aff);
+	EXPECT_TRUE(effective_is(irq, self->last_str, 0))
+		TH_LOG("IRQ %d still targets parked CPU %d", irq, self->last);
+
+	ASSERT_EQ(0, unpark(self->last_str));
+	read_line(path, aff, sizeof(aff));
+	EXPECT_STREQ(self->last_str, aff);
+	EXPECT_TRUE(effective_is(irq, self->last_str, 1))
+		TH_LOG("IRQ %d did not come back to CPU %d", irq, self->last);
+	write_str(path, saved);
+}
+
 /* Threads that spin and record every CPU they find themselves on. */
 struct spinners {
 	pthread_t tid[64];
