@@ -75,20 +75,20 @@ struct cpu_proxy_irq {
 static LIST_HEAD(cpu_proxy_irqs);
 
 /**
- * cpu_proxy_irqs_park - move device interrupts off a CPU being parked
- * @cpu: a CPU already in cpu_parked_mask, still active
+ * cpu_proxy_irqs_park - move device interrupts off CPUs being parked
+ * @set: CPUs already in cpu_parked_mask, still active
  *
  * Every requested, movable (not per-CPU, not managed) interrupt whose
- * effective affinity is @cpu gets the active, unparked part of its
+ * effective affinity is in @set gets the active, unparked part of its
  * affinity, or all active unparked CPUs if that part is empty. Its
  * affinity is remembered for cpu_proxy_irqs_unpark(). An interrupt the
- * chip refuses to move stays (and is served by @cpu, which is counted as
- * a wakeup).
+ * chip refuses to move stays (and is served by its CPU, which is counted
+ * as a wakeup). One pass over the interrupts for the whole set.
  *
  * Context: process context; cpu_proxy_lock() held.
  * Return: 0 or -ENOMEM; on error nothing is moved.
  */
-int cpu_proxy_irqs_park(unsigned int cpu)
+int cpu_proxy_irqs_park(const struct cpumask *set)
 {
 	struct cpu_proxy_irq *pi, *tmp;
 	struct irq_desc *desc;
@@ -102,10 +102,13 @@ int cpu_proxy_irqs_park(unsigned int cpu)
 
 	for_each_irq_desc(irq, desc) {
 		struct irq_data *d = irq_desc_get_irq_data(desc);
+		unsigned int cpu;
 
 		if (irqd_is_per_cpu(d) || irqd_affinity_is_managed(d) ||
-		    !irq_has_action(irq) ||
-		    !cpumask_test_cpu(cpu, irq_data_get_effective_affinity_mask(d)))
+		    !irq_has_action(irq))
+			continue;
+		cpu = cpumask_first_and(set, irq_data_get_effective_affinity_mask(d));
+		if (cpu >= nr_cpu_ids)
 			continue;
 
 		pi = kzalloc(sizeof(*pi), GFP_KERNEL);
@@ -143,19 +146,19 @@ undo:
 }
 
 /**
- * cpu_proxy_irqs_unpark - give back the interrupts moved off @cpu
- * @cpu: a CPU passed to cpu_proxy_irqs_park(), active again
+ * cpu_proxy_irqs_unpark - give back the interrupts moved off CPUs
+ * @set: CPUs passed to cpu_proxy_irqs_park(), active again
  *
- * Restores the affinity each had when @cpu was parked.
+ * Restores the affinity each had when its CPU was parked.
  * Context: process context; cpu_proxy_lock() held.
  */
-void cpu_proxy_irqs_unpark(unsigned int cpu)
+void cpu_proxy_irqs_unpark(const struct cpumask *set)
 {
 	struct cpu_proxy_irq *pi, *tmp;
 
 	cpu_maps_assert_held();
 	list_for_each_entry_safe(pi, tmp, &cpu_proxy_irqs, node) {
-		if (pi->cpu != cpu)
+		if (!cpumask_test_cpu(pi->cpu, set))
 			continue;
 		irq_set_affinity(pi->irq, pi->saved);
 		list_del(&pi->node);

@@ -73,8 +73,8 @@ ssize_t cpu_proxy_park_write(const char *buf, size_t len, bool park);
 void cpu_proxy_lock(void);
 void cpu_proxy_unlock(void);
 void cpu_proxy_set_parked(unsigned int cpu, bool parked);
-int cpu_proxy_irqs_park(unsigned int cpu);
-void cpu_proxy_irqs_unpark(unsigned int cpu);
+int cpu_proxy_irqs_park(const struct cpumask *set);
+void cpu_proxy_irqs_unpark(const struct cpumask *set);
 
 /**
  * cpu_proxy_cpulist_parse - parse a cpulist of bounded length (Rust)

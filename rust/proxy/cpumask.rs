@@ -94,6 +94,11 @@ impl Cpumask {
         Ok(m)
     }
 
+    /// The mask, for C functions that read it.
+    pub(crate) fn as_ptr(&self) -> *const bindings::cpumask {
+        &*self.0
+    }
+
     /// The mask's words.
     pub(crate) fn words(&self) -> &[usize] {
         &self.0.bits

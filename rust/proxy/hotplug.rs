@@ -43,18 +43,18 @@ impl MapsGuard {
         unsafe { bindings::cpu_proxy_set_parked(cpu, parked) };
     }
 
-    /// Moves the device interrupts that target `cpu` to other CPUs. Needs
-    /// `set_parked(cpu, true)` first.
-    pub(crate) fn irqs_park(&self, cpu: u32) -> Result {
-        // SAFETY: the lock is held (`self`); `cpu` is online, marked
-        // parked and still active.
-        to_result(unsafe { bindings::cpu_proxy_irqs_park(cpu) })
+    /// Moves the device interrupts that target CPUs of `set` to other
+    /// CPUs. Needs `set_parked(cpu, true)` for each first.
+    pub(crate) fn irqs_park(&self, set: &Cpumask) -> Result {
+        // SAFETY: the lock is held (`self`); `set` is a valid mask of online
+        // CPUs, marked parked and still active.
+        to_result(unsafe { bindings::cpu_proxy_irqs_park(set.as_ptr()) })
     }
 
-    /// Gives back the interrupts `irqs_park` moved off `cpu`.
-    pub(crate) fn irqs_unpark(&self, cpu: u32) {
-        // SAFETY: the lock is held (`self`).
-        unsafe { bindings::cpu_proxy_irqs_unpark(cpu) };
+    /// Gives back the interrupts `irqs_park` moved off CPUs of `set`.
+    pub(crate) fn irqs_unpark(&self, set: &Cpumask) {
+        // SAFETY: the lock is held (`self`); `set` is a valid mask.
+        unsafe { bindings::cpu_proxy_irqs_unpark(set.as_ptr()) };
     }
 
     /// Starts parking `cpu`: inactive, tasks pushed away. Needs

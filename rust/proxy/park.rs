@@ -48,48 +48,41 @@ pub(crate) fn write(input: &[u8], park: bool) -> Result {
     let (req, online, parked) = (req.words(), online.words(), parked.words());
     if park {
         let n = plan::park(req, online, parked, change.words_mut()).map_err(plan_error)?;
-        park_set(&guard, change.words())?;
+        park_set(&guard, &change)?;
         STATS.parks.fetch_add(n.into(), Ordering::Relaxed);
     } else {
         let n = plan::unpark(req, online, parked, change.words_mut()).map_err(plan_error)?;
-        plan::for_each_bit(change.words(), |cpu| unpark_one(&guard, cpu));
+        unpark_set(&guard, &change);
         STATS.unparks.fetch_add(n.into(), Ordering::Relaxed);
     }
     Ok(())
 }
 
-fn park_set(guard: &MapsGuard, set: &[usize]) -> Result {
-    // Device interrupts first, while the CPUs are still active: an
-    // allocation failure here leaves nothing to undo but the marks.
-    let mut result = Ok(());
-    plan::for_each_bit(set, |cpu| guard.set_parked(cpu, true));
-    plan::for_each_bit(set, |cpu| {
-        if result.is_ok() {
-            result = guard.irqs_park(cpu);
-        }
-    });
-    if result.is_err() {
-        plan::for_each_bit(set, |cpu| {
-            guard.irqs_unpark(cpu);
-            guard.set_parked(cpu, false);
-        });
-        return result;
+fn park_set(guard: &MapsGuard, set: &Cpumask) -> Result {
+    let cpus = set.words();
+    plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, true));
+    // Device interrupts first, while the CPUs are still active.
+    if let Err(e) = guard.irqs_park(set) {
+        plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, false));
+        return Err(e);
     }
-    plan::for_each_bit(set, |cpu| guard.sched_park(cpu));
-    plan::for_each_bit(set, |cpu| {
+    plan::for_each_bit(cpus, |cpu| guard.sched_park(cpu));
+    let mut result = Ok(());
+    plan::for_each_bit(cpus, |cpu| {
         if result.is_ok() {
             result = guard.sched_park_wait(cpu, DRAIN_TIMEOUT_NS);
         }
     });
     if result.is_err() {
         pr_warn!("park: a CPU did not drain its tasks; rolled back\n");
-        plan::for_each_bit(set, |cpu| unpark_one(guard, cpu));
+        unpark_set(guard, set);
     }
     result
 }
 
-fn unpark_one(guard: &MapsGuard, cpu: u32) {
-    guard.sched_unpark(cpu);
-    guard.irqs_unpark(cpu);
-    guard.set_parked(cpu, false);
+fn unpark_set(guard: &MapsGuard, set: &Cpumask) {
+    let cpus = set.words();
+    plan::for_each_bit(cpus, |cpu| guard.sched_unpark(cpu));
+    guard.irqs_unpark(set);
+    plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, false));
 }
