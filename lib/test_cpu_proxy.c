@@ -110,6 +110,18 @@ static const struct file_operations parse_fops = {
 	.llseek = default_llseek,
 };
 
+/* Copies a short write into buf (NUL-terminated); -EINVAL if too long. */
+static int copy_short_write(char *buf, size_t size, const char __user *ubuf,
+			    size_t count)
+{
+	if (count >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	return 0;
+}
+
 static void ipi_rtt_func(void *info)
 {
 	int *ran_on = info;
@@ -132,11 +144,9 @@ static ssize_t ipi_rtt_write(struct file *file, const char __user *ubuf,
 	char buf[32];
 	u64 *ns;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
+	ret = copy_short_write(buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
 	if (sscanf(buf, "%u %u", &cpu, &iterations) != 2)
 		return -EINVAL;
 	if (cpu >= nr_cpu_ids || !iterations ||
@@ -244,11 +254,9 @@ static ssize_t ipi_storm_write(struct file *file, const char __user *ubuf,
 	int cpu = -1, n;
 	char buf[32];
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
+	n = copy_short_write(buf, sizeof(buf), ubuf, count);
+	if (n)
+		return n;
 	n = sscanf(buf, "%u %d", &secs, &cpu);
 	if (n < 1 || secs > 3600 || (n == 2 && (cpu < 0 || cpu >= nr_cpu_ids)))
 		return -EINVAL;

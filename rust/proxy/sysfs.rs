@@ -14,9 +14,9 @@ pub(crate) struct Registration(());
 impl Registration {
     /// Creates the directory and its files.
     pub(crate) fn new() -> Result<Self> {
-        // SAFETY: may be called from process context once the cpu subsystem
-        // is registered, which it is before any device initcall; it is not
-        // called again until the matching unregister in `drop`.
+        // Called from this module's init (process context, after the cpu
+        // subsystem exists); undone once, in `drop`.
+        // SAFETY: process context; not registered yet (see above).
         to_result(unsafe { bindings::cpu_proxy_sysfs_register() })?;
         Ok(Self(()))
     }
