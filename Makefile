@@ -13,7 +13,7 @@ CHECK_SMP ?= 4 8
 REPS ?= 11
 
 .PHONY: all demo check setup kernel initramfs host-test qemu-test bench \
-	anatomy series shell lint clean distclean
+	anatomy series soak shell lint clean distclean
 
 all: check
 
@@ -42,6 +42,18 @@ qemu-test: initramfs
 
 bench: initramfs
 	SMP="$(SMP)" REPS=$(REPS) bash scripts/bench.sh
+
+# Long runs, not part of make check: every kselftest with the stress
+# tests at SOAK_CYCLES cycles, at each size in SOAK_SMP.
+SOAK_SMP ?= 8 16
+SOAK_CYCLES ?= 10000
+soak: initramfs
+	for smp in $(SOAK_SMP); do \
+		python3 scripts/qemu-run.py --job test --smp $$smp --timeout 14400 \
+			--append "CYCLES=$(SOAK_CYCLES) kselftest_override_timeout=14000" \
+			--log out/logs/qemu-soak-smp$$smp.log \
+			--expect out/kselftest/kselftest-list.txt || exit 1; \
+	done
 
 # Which cpuhp callbacks a native offline/online runs, with their times.
 anatomy: initramfs
