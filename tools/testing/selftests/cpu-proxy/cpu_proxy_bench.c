@@ -171,18 +171,14 @@ static void bench_stall(int reps)
 	printf("  },\n");
 }
 
-static unsigned long long stat_value(const char *key)
+/* A stats counter; the benchmark cannot go on without it. */
+static unsigned long long stat_or_die(const char *key)
 {
-	char buf[4096], *p;
-	size_t klen = strlen(key);
+	unsigned long long v = stat_value(key);
 
-	if (read_file(PROXY_DIR "/stats", buf, sizeof(buf)) <= 0)
-		die(PROXY_DIR "/stats", EIO);
-	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, key, klen) && p[klen] == ' ')
-			return strtoull(p + klen + 1, NULL, 10);
-	die(key, ENOENT);
-	return 0;
+	if (v == ~0ull)
+		die(key, ENOENT);
+	return v;
 }
 
 static unsigned long long storm_rounds(void)
@@ -205,7 +201,7 @@ static void storm_phase(const char *label, int secs, int last)
 	/* Send from CPU 0, so that the sender never runs on the CPU measured. */
 	snprintf(arg, sizeof(arg), "%d 0", secs);
 	r0 = storm_rounds();
-	w0 = stat_value("wakeups_while_parked");
+	w0 = stat_or_die("wakeups_while_parked");
 	fprintf(stderr, "CPU_PROXY_SAMPLE %s begin\n", label);
 	write_or_die(TEST_DIR "/ipi_storm", arg);
 	sleep(secs);
@@ -213,7 +209,7 @@ static void storm_phase(const char *label, int secs, int last)
 	fprintf(stderr, "CPU_PROXY_SAMPLE %s end\n", label);
 	printf("    \"%s\": {\"storm_rounds\": %llu, ", label, storm_rounds() - r0);
 	printf("\"wakeups_while_parked\": %llu}%s\n",
-	       stat_value("wakeups_while_parked") - w0, last ? "" : ",");
+	       stat_or_die("wakeups_while_parked") - w0, last ? "" : ",");
 }
 
 static void bench_storm(int secs)

@@ -54,19 +54,6 @@ static void read_line(const char *path, char *buf, size_t size)
 		snprintf(buf, size, "error %zd", n);
 }
 
-static unsigned long long stat_value(const char *key)
-{
-	char buf[4096], *p;
-	size_t klen = strlen(key);
-
-	if (read_file(PROXY_DIR "/stats", buf, sizeof(buf)) <= 0)
-		return ~0ull;
-	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
-		if (!strncmp(p, key, klen) && p[klen] == ' ')
-			return strtoull(p + klen + 1, NULL, 10);
-	return ~0ull;
-}
-
 static int set_affinity_one(int cpu)
 {
 	cpu_set_t set;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -44,6 +45,20 @@ static inline int write_file(const char *path, const char *buf, size_t len)
 	if (n >= 0 && (size_t)n != len)
 		return -EIO;
 	return n < 0 ? n : 0;
+}
+
+/* The value of @key in the stats file, or ~0ull if unreadable or absent. */
+static inline unsigned long long stat_value(const char *key)
+{
+	char buf[4096], *p;
+	size_t klen = strlen(key);
+
+	if (read_file(PROXY_DIR "/stats", buf, sizeof(buf)) <= 0)
+		return ~0ull;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (!strncmp(p, key, klen) && p[klen] == ' ')
+			return strtoull(p + klen + 1, NULL, 10);
+	return ~0ull;
 }
 
 #endif
