@@ -22,7 +22,8 @@ apt_update() {
 }
 
 installed_version() {
-	dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null |
+	# dpkg-query fails for a package it has never seen: that is "no".
+	{ dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null || true; } |
 		awk '$3 == "installed" { print $4 }'
 }
 
