@@ -86,6 +86,69 @@ pub(crate) fn for_each_bit(words: &[usize], mut f: impl FnMut(u32)) {
     }
 }
 
+/// No proxy assigned.
+pub(crate) const NO_PROXY: i32 = -1;
+
+fn bit(words: &[usize], cpu: usize) -> bool {
+    let b = usize::BITS as usize;
+    words
+        .get(cpu / b)
+        .is_some_and(|w| (w >> (cpu % b)) & 1 == 1)
+}
+
+/// Chooses a proxy for every parked CPU.
+///
+/// `proxy[cpu]` holds each CPU's current proxy, or [`NO_PROXY`], and is
+/// updated in place; `load` is scratch of the same length. A parked CPU
+/// keeps its proxy while that stays active (so a park write moves no
+/// existing assignment it does not have to). Otherwise it gets the active
+/// CPU that proxies the fewest parked CPUs, preferring its own package
+/// (`package(cpu)`), ties to the lowest CPU number: proxies are spread,
+/// and stay close to the CPU whose data they touch. A CPU that is not
+/// parked gets [`NO_PROXY`].
+///
+/// Returns false, leaving some parked CPU without a proxy, only if no CPU
+/// is active.
+pub(crate) fn assign_proxies(
+    parked: &[usize],
+    active: &[usize],
+    package: impl Fn(u32) -> u32,
+    proxy: &mut [i32],
+    load: &mut [u32],
+) -> bool {
+    let n = proxy.len().min(load.len());
+    load.fill(0);
+    for (c, p) in proxy.iter_mut().enumerate().take(n) {
+        if !bit(parked, c) || *p < 0 || *p as usize >= n || !bit(active, *p as usize) {
+            *p = NO_PROXY;
+        } else {
+            load[*p as usize] += 1;
+        }
+    }
+    for (c, slot) in proxy.iter_mut().enumerate().take(n) {
+        if !bit(parked, c) || *slot != NO_PROXY {
+            continue;
+        }
+        let pkg = package(c as u32);
+        let mut best: Option<(bool, u32, usize)> = None;
+        for p in (0..n).filter(|&p| bit(active, p)) {
+            let key = (package(p as u32) != pkg, load[p], p);
+            match best {
+                Some(b) if b <= key => {}
+                _ => best = Some(key),
+            }
+        }
+        match best {
+            Some((_, _, p)) => {
+                *slot = p as i32;
+                load[p] += 1;
+            }
+            None => return false,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -208,6 +271,77 @@ mod tests {
                             assert_eq!(online & !(parked | req), 0);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    fn assign(parked: &[u32], active: &[u32], pkg: &[u32], proxy: &mut [i32]) -> bool {
+        let mut load = [0u32; 8];
+        assign_proxies(
+            &m(parked),
+            &m(active),
+            |c| pkg[c as usize],
+            proxy,
+            &mut load[..proxy.len()],
+        )
+    }
+
+    #[test]
+    fn proxies_are_active_spread_and_local() {
+        let pkg = [0, 0, 0, 0, 1, 1, 1, 1];
+        let mut proxy = [NO_PROXY; 8];
+        assert!(assign(&[1, 2, 5, 6, 7], &[0, 3, 4], &pkg, &mut proxy));
+        assert_eq!(proxy, [-1, 0, 3, -1, -1, 4, 4, 4]);
+    }
+
+    #[test]
+    fn assignments_survive_while_their_proxy_is_active() {
+        let pkg = [0; 8];
+        let mut proxy = [-1, 3, -1, -1, -1, -1, -1, -1];
+        assert!(assign(&[1, 2], &[0, 3], &pkg, &mut proxy));
+        assert_eq!(proxy[1], 3);
+        assert_eq!(proxy[2], 0);
+        // The proxy of 1 parks: 1 moves, 2 stays.
+        assert!(assign(&[1, 2, 3], &[0], &pkg, &mut proxy));
+        assert_eq!(&proxy[..4], &[-1, 0, 0, 0]);
+    }
+
+    #[test]
+    fn unparked_cpus_lose_their_proxy() {
+        let pkg = [0; 8];
+        let mut proxy = [-1, 0, 0, -1, -1, -1, -1, -1];
+        assert!(assign(&[2], &[0, 1], &pkg, &mut proxy));
+        assert_eq!(&proxy[..3], &[-1, -1, 0]);
+    }
+
+    #[test]
+    fn no_active_cpu_is_reported() {
+        let pkg = [0; 8];
+        let mut proxy = [NO_PROXY; 8];
+        assert!(!assign(&[0, 1], &[], &pkg, &mut proxy));
+    }
+
+    #[test]
+    fn assign_invariants_exhaustive() {
+        // Every parked CPU of 6 gets an active proxy; loads differ by at
+        // most one within a package when all start unassigned.
+        let pkg = [0, 0, 0, 1, 1, 1];
+        for parked in 0u32..64 {
+            let active: Vec<u32> = (0..6).filter(|c| parked & (1 << c) == 0).collect();
+            let pk: Vec<u32> = (0..6).filter(|c| parked & (1 << c) != 0).collect();
+            let mut proxy = [NO_PROXY; 6];
+            let ok = assign(&pk, &active, &pkg, &mut proxy);
+            assert_eq!(ok, !active.is_empty() || pk.is_empty());
+            if !ok {
+                continue;
+            }
+            for c in 0..6u32 {
+                let p = proxy[c as usize];
+                if pk.contains(&c) {
+                    assert!(active.contains(&(p as u32)), "{parked:#x}: {c} -> {p}");
+                } else {
+                    assert_eq!(p, NO_PROXY);
                 }
             }
         }
