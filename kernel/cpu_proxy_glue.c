@@ -8,6 +8,7 @@
  */
 
 #include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/cpu_proxy.h>
 #include <linux/device.h>
 #include <linux/interrupt.h>
@@ -17,6 +18,7 @@
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/sysfs.h>
+#include <linux/topology.h>
 
 DEFINE_STATIC_KEY_FALSE(cpu_proxy_parked_key);
 struct cpumask __cpu_parked_mask __read_mostly;
@@ -62,6 +64,31 @@ void cpu_proxy_set_parked(unsigned int cpu, bool parked)
 			static_branch_disable(&cpu_proxy_parked_key);
 	}
 }
+
+/**
+ * cpu_proxy_cpu_package - the physical package of @cpu, for proxy choice
+ * @cpu: a possible CPU
+ */
+u32 cpu_proxy_cpu_package(unsigned int cpu)
+{
+	return topology_physical_package_id(cpu);
+}
+
+/* A CPU going down hands the parked CPUs it stands in for to others. */
+static int cpu_proxy_cpu_down_prep(unsigned int cpu)
+{
+	return cpu_proxy_cpu_down(cpu);
+}
+
+static int __init cpu_proxy_hotplug_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "cpu-proxy:online",
+					NULL, cpu_proxy_cpu_down_prep);
+	return ret < 0 ? ret : 0;
+}
+core_initcall(cpu_proxy_hotplug_init);
 
 /* A device interrupt moved off a parked CPU, and the affinity it had. */
 struct cpu_proxy_irq {
@@ -188,6 +215,19 @@ static ssize_t parked_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(parked);
 
+static ssize_t proxy_map_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	unsigned int cpu;
+	int len = 0;
+
+	for_each_cpu(cpu, cpu_parked_mask)
+		len += sysfs_emit_at(buf, len, "%u %d\n", cpu,
+				     cpu_proxy_get_proxy(cpu));
+	return len;
+}
+static DEVICE_ATTR_RO(proxy_map);
+
 static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
@@ -199,6 +239,7 @@ static struct attribute *cpu_proxy_attrs[] = {
 	&dev_attr_park.attr,
 	&dev_attr_unpark.attr,
 	&dev_attr_parked.attr,
+	&dev_attr_proxy_map.attr,
 	&dev_attr_stats.attr,
 	NULL
 };

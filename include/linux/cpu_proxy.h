@@ -10,7 +10,10 @@
 #define _LINUX_CPU_PROXY_H
 
 #include <linux/cpumask.h>
+#include <linux/atomic.h>
 #include <linux/jump_label.h>
+#include <linux/llist.h>
+#include <linux/percpu.h>
 #include <linux/types.h>
 
 #ifdef CONFIG_CPU_PROXY
@@ -41,12 +44,107 @@ static __always_inline bool cpu_proxy_parked(unsigned int cpu)
 /* Counts a parked CPU leaving its idle sleep (Rust). */
 void cpu_proxy_note_wakeup(void);
 
-/* Hook at the end of each idle-loop iteration on @cpu. */
-static __always_inline void cpu_proxy_idle_exit(unsigned int cpu)
+/*
+ * Who runs a parked CPU's interrupt-side work (kernel/cpu_proxy_proxy.c).
+ *
+ * NATIVE: the CPU itself, as usual (always so outside the park loop).
+ * HALTED: nobody; the CPU sleeps in its park loop and its proxy may take
+ *         over. PROXY: its proxy runs it, under the CPU's per-CPU base.
+ * Exactly one of the CPU or a proxy runs the CPU's per-CPU context at any
+ * time: an interrupt that wakes a halted CPU first waits for a running
+ * proxy to finish (cpu_proxy_irq_claim()).
+ */
+enum cpu_proxy_owner {
+	CPU_PROXY_NATIVE,
+	CPU_PROXY_HALTED,
+	CPU_PROXY_PROXY,
+};
+
+DECLARE_PER_CPU(atomic_t, cpu_proxy_owner);
+
+void cpu_proxy_claim_slow(void);
+
+/**
+ * cpu_proxy_irq_claim - make this CPU the owner of its context again
+ *
+ * Called first on interrupt and NMI entry: a parked CPU woken from its
+ * halt takes its context back from its proxy, waiting for a proxy that is
+ * running it to finish, and flushes its TLB and serialises (work acked by
+ * the proxy on its behalf, see Documentation/cpu-proxy.rst). One
+ * patched-out branch while nothing is parked.
+ */
+static __always_inline void cpu_proxy_irq_claim(void)
 {
-	if (cpu_proxy_parked(cpu))
-		cpu_proxy_note_wakeup();
+	if (static_branch_unlikely(&cpu_proxy_parked_key) &&
+	    raw_atomic_read(this_cpu_ptr(&cpu_proxy_owner)) != CPU_PROXY_NATIVE)
+		cpu_proxy_claim_slow();
 }
+
+/* Redirection of IPIs to a parked CPU; see kernel/cpu_proxy_proxy.c. */
+bool cpu_proxy_redirect_call(unsigned int cpu);
+void cpu_proxy_redirect_call_mask(struct cpumask *mask);
+bool cpu_proxy_redirect_resched(unsigned int cpu);
+struct llist_node *cpu_proxy_csd_split(struct llist_node *entry);
+DECLARE_PER_CPU(bool, cpu_proxy_proxied);
+
+/* Should @cpu's IPI go to its proxy? One branch while nothing is parked. */
+static __always_inline bool cpu_proxy_ipi_redirected(unsigned int cpu)
+{
+	return static_branch_unlikely(&cpu_proxy_parked_key) &&
+	       atomic_read(per_cpu_ptr(&cpu_proxy_owner, cpu)) != CPU_PROXY_NATIVE;
+}
+
+/* In a proxy, running a parked CPU's work under its per-CPU base? */
+static __always_inline bool cpu_proxy_in_proxy(void)
+{
+	return static_branch_unlikely(&cpu_proxy_parked_key) &&
+	       this_cpu_read(cpu_proxy_proxied);
+}
+
+/* The idle loop of a CPU told to park (kernel/cpu_proxy_proxy.c). */
+DECLARE_PER_CPU(bool, cpu_proxy_want_park);
+void cpu_proxy_idle(void);
+
+static __always_inline bool cpu_proxy_idle_parks(void)
+{
+	return static_branch_unlikely(&cpu_proxy_parked_key) &&
+	       this_cpu_read(cpu_proxy_want_park);
+}
+
+/*
+ * Request functions that act on the hardware of the CPU they run on (its
+ * MSRs, say) register here; a proxy never runs them: it hands the request
+ * to the parked CPU itself.
+ */
+typedef void (*cpu_proxy_func_t)(void *info);
+void cpu_proxy_register_hw_bound(const cpu_proxy_func_t *funcs, unsigned int n);
+bool cpu_proxy_hw_bound(cpu_proxy_func_t func);
+void cpu_proxy_need_native(void);
+
+/* Park loop entry and exit, proxy assignment (driven by the Rust core). */
+int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns);
+int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns);
+void cpu_proxy_set_proxy(unsigned int cpu, int proxy);
+int cpu_proxy_get_proxy(unsigned int cpu);
+u32 cpu_proxy_cpu_package(unsigned int cpu);
+int cpu_proxy_cpu_down(unsigned int cpu);	/* Rust */
+void cpu_proxy_note_proxied_ipi(void);
+void cpu_proxy_note_proxy_entry(void);
+
+/* Architecture: run @fn(@arg) on this CPU's hardware as @cpu. */
+void arch_cpu_proxy_run(unsigned int cpu, void (*fn)(void *), void *arg);
+/* Architecture: an interrupt that wakes @cpu itself, never redirected. */
+void arch_cpu_proxy_wake(unsigned int cpu);
+/* Architecture: flush and serialise what a proxy acknowledged for us. */
+void arch_cpu_proxy_resume(void);
+
+/* Timekeeping: hand this CPU's tick to another device and back. */
+struct clock_event_device;
+struct clock_event_device *
+tick_swap_this_cpu_device(struct clock_event_device *newdev);
+
+/* Scheduler: a parked idle CPU with nothing to run drops a resched kick. */
+bool sched_parked_idle_drop_resched(void);
 
 /* Implemented in kernel/sched/core.c. */
 void sched_cpu_park(unsigned int cpu);
@@ -108,7 +206,26 @@ static inline bool cpu_proxy_parked(unsigned int cpu)
 	return false;
 }
 
-static inline void cpu_proxy_idle_exit(unsigned int cpu)
+static inline void cpu_proxy_irq_claim(void)
+{
+}
+
+static inline bool cpu_proxy_ipi_redirected(unsigned int cpu)
+{
+	return false;
+}
+
+static inline bool cpu_proxy_in_proxy(void)
+{
+	return false;
+}
+
+static inline bool cpu_proxy_idle_parks(void)
+{
+	return false;
+}
+
+static inline void cpu_proxy_idle(void)
 {
 }
 

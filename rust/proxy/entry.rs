@@ -7,7 +7,7 @@
 
 use crate::{cpulist, cpumask::CpumaskMut, park, stats};
 use core::sync::atomic::Ordering;
-use kernel::{bindings, ffi::c_char, ffi::c_int, page::PAGE_SIZE, prelude::*};
+use kernel::{bindings, ffi, ffi::c_char, ffi::c_int, page::PAGE_SIZE, prelude::*};
 
 fn parse_errno(e: cpulist::ParseError) -> Error {
     match e {
@@ -103,4 +103,35 @@ extern "C" fn cpu_proxy_note_wakeup() {
     stats::STATS
         .wakeups_while_parked
         .fetch_add(1, Ordering::Relaxed);
+}
+
+/// Counts an IPI to a parked CPU that its proxy took.
+#[no_mangle]
+extern "C" fn cpu_proxy_note_proxied_ipi() {
+    stats::STATS.proxied_ipis.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Counts a proxy entering a parked CPU's context.
+#[no_mangle]
+extern "C" fn cpu_proxy_note_proxy_entry() {
+    stats::STATS.proxy_entries.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Re-proxies the CPUs that `cpu`, going down, stands in for.
+///
+/// Returns 0 or a negative errno.
+///
+/// # Safety
+///
+/// Called by the CPU hotplug machinery while `cpu` goes down, with
+/// `cpu_maps_update_begin()` held by the caller of `cpu_down()`.
+#[no_mangle]
+unsafe extern "C" fn cpu_proxy_cpu_down(cpu: ffi::c_uint) -> c_int {
+    let _ = cpu;
+    // SAFETY: the offliner holds the lock, by the function's safety
+    // requirements; `cpu` is no longer active.
+    match unsafe { park::reproxy() } {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
 }

@@ -72,12 +72,51 @@ impl MapsGuard {
         to_result(unsafe { bindings::sched_cpu_park_wait(cpu, timeout_ns) })
     }
 
+    /// Makes `cpu`, drained by `sched_park`, enter its park loop, where
+    /// its proxy stands in for it; `EBUSY` after `timeout_ns`.
+    pub(crate) fn proxy_enter(&self, cpu: u32, timeout_ns: u64) -> Result {
+        // SAFETY: the lock is held (`self`); `cpu` is online, parked and
+        // has a proxy (`set_proxy`).
+        to_result(unsafe { bindings::cpu_proxy_enter(cpu, timeout_ns) })
+    }
+
+    /// Makes `cpu` leave its park loop and run its own context again.
+    pub(crate) fn proxy_leave(&self, cpu: u32, timeout_ns: u64) -> Result {
+        // SAFETY: the lock is held (`self`); `cpu` is online.
+        to_result(unsafe { bindings::cpu_proxy_leave(cpu, timeout_ns) })
+    }
+
     /// Lets `cpu` run tasks again.
     pub(crate) fn sched_unpark(&self, cpu: u32) {
         // SAFETY: the lock is held (`self`); `cpu` was passed to
         // `sched_park`.
         unsafe { bindings::sched_cpu_unpark(cpu) };
     }
+}
+
+/// The proxy of every CPU, as the C side has it ([`crate::plan::NO_PROXY`] for
+/// none), and the package of each.
+pub(crate) fn proxies(n: u32) -> Result<(KVec<i32>, KVec<u32>)> {
+    let mut proxy = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+    let mut package = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+    for cpu in 0..n {
+        // SAFETY: `cpu` is below `nr_cpu_ids`; both only read.
+        proxy.push(unsafe { bindings::cpu_proxy_get_proxy(cpu) }, GFP_KERNEL)?;
+        // SAFETY: as above.
+        package.push(unsafe { bindings::cpu_proxy_cpu_package(cpu) }, GFP_KERNEL)?;
+    }
+    Ok((proxy, package))
+}
+
+/// Gives `cpu` the proxy `proxy` ([`crate::plan::NO_PROXY`]: none).
+///
+/// # Safety
+///
+/// The caller holds `cpu_maps_update_begin()`, directly or as the hotplug
+/// thread of a CPU going down; `proxy` is active or `NO_PROXY`.
+pub(crate) unsafe fn set_proxy(cpu: u32, proxy: i32) {
+    // SAFETY: by the function's safety requirements.
+    unsafe { bindings::cpu_proxy_set_proxy(cpu, proxy) };
 }
 
 impl Drop for MapsGuard {

@@ -11,9 +11,15 @@
 //! and the set is rolled back: a write either changes all it names or
 //! nothing.
 
-use crate::{cpulist, cpumask::Cpumask, hotplug::MapsGuard, plan, stats::STATS};
+use crate::{
+    cpulist,
+    cpumask::{self, Cpumask},
+    hotplug::{self, MapsGuard},
+    plan,
+    stats::STATS,
+};
 use core::sync::atomic::Ordering;
-use kernel::prelude::*;
+use kernel::{bindings, prelude::*};
 
 /// How long a parking CPU may take to push its tasks away. A task in a
 /// long non-preemptible kernel section keeps its CPU until it reaches a
@@ -58,19 +64,70 @@ pub(crate) fn write(input: &[u8], park: bool) -> Result {
     Ok(())
 }
 
+/// Re-assigns proxies after the parked or active CPUs changed: every
+/// parked CPU gets an active proxy ([`plan::assign_proxies`]).
+///
+/// # Safety
+///
+/// The caller holds `cpu_maps_update_begin()`, directly or as the hotplug
+/// thread of a CPU going down, so that the masks are stable.
+pub(crate) unsafe fn reproxy() -> Result {
+    let n = cpumask::nr_cpu_ids();
+    // SAFETY: valid statics, stable under the lock the caller holds.
+    let parked = unsafe { Cpumask::copy_of(core::ptr::addr_of!(bindings::__cpu_parked_mask))? };
+    // SAFETY: as above.
+    let mut active = unsafe { Cpumask::copy_of(core::ptr::addr_of!(bindings::__cpu_active_mask))? };
+    for (a, p) in active.words_mut().iter_mut().zip(parked.words()) {
+        *a &= !p;
+    }
+    let (old, package) = hotplug::proxies(n)?;
+    let mut proxy = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+    let mut load = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+    for &p in old.iter() {
+        proxy.push(p, GFP_KERNEL)?;
+        load.push(0u32, GFP_KERNEL)?;
+    }
+    let pkg = |cpu: u32| package[cpu as usize];
+    if !plan::assign_proxies(parked.words(), active.words(), pkg, &mut proxy, &mut load) {
+        return Err(EBUSY);
+    }
+    // New assignments first, then the ones that went away, so that a
+    // parked CPU always has a proxy.
+    for cpu in 0..n as usize {
+        if proxy[cpu] != old[cpu] && proxy[cpu] != plan::NO_PROXY {
+            // SAFETY: the caller holds the lock; the proxy is active.
+            unsafe { hotplug::set_proxy(cpu as u32, proxy[cpu]) };
+        }
+    }
+    for cpu in 0..n as usize {
+        if proxy[cpu] != old[cpu] && proxy[cpu] == plan::NO_PROXY {
+            // SAFETY: the caller holds the lock; the CPU left its loop.
+            unsafe { hotplug::set_proxy(cpu as u32, plan::NO_PROXY) };
+        }
+    }
+    Ok(())
+}
+
 fn park_set(guard: &MapsGuard, set: &Cpumask) -> Result {
     let cpus = set.words();
     plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, true));
-    // Device interrupts first, while the CPUs are still active.
-    if let Err(e) = guard.irqs_park(set) {
+    // Device interrupts first, while the CPUs are still active; then a
+    // proxy for every parked CPU, re-proxying those whose proxy parks now.
+    // SAFETY: `guard` holds the lock.
+    if let Err(e) = guard.irqs_park(set).and_then(|()| unsafe { reproxy() }) {
+        guard.irqs_unpark(set);
         plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, false));
+        // SAFETY: `guard` holds the lock.
+        let _ = unsafe { reproxy() };
         return Err(e);
     }
     plan::for_each_bit(cpus, |cpu| guard.sched_park(cpu));
     let mut result = Ok(());
     plan::for_each_bit(cpus, |cpu| {
         if result.is_ok() {
-            result = guard.sched_park_wait(cpu, DRAIN_TIMEOUT_NS);
+            result = guard
+                .sched_park_wait(cpu, DRAIN_TIMEOUT_NS)
+                .and_then(|()| guard.proxy_enter(cpu, DRAIN_TIMEOUT_NS));
         }
     });
     if result.is_err() {
@@ -82,7 +139,16 @@ fn park_set(guard: &MapsGuard, set: &Cpumask) -> Result {
 
 fn unpark_set(guard: &MapsGuard, set: &Cpumask) {
     let cpus = set.words();
+    plan::for_each_bit(cpus, |cpu| {
+        if guard.proxy_leave(cpu, DRAIN_TIMEOUT_NS).is_err() {
+            pr_warn!("unpark: CPU{} did not leave its park loop\n", cpu);
+        }
+    });
     plan::for_each_bit(cpus, |cpu| guard.sched_unpark(cpu));
     guard.irqs_unpark(set);
     plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, false));
+    // SAFETY: `guard` holds the lock. Dropping proxies cannot fail for
+    // want of an active CPU; only for memory, and then stale proxies of
+    // unparked CPUs are harmless (nothing is sent to them).
+    let _ = unsafe { reproxy() };
 }

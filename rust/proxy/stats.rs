@@ -22,9 +22,9 @@ pub(crate) struct Stats {
     /// Successful unpark transitions, one per CPU.
     pub(crate) unparks: AtomicU64,
     /// IPIs addressed to a parked CPU and delivered to its proxy instead.
-    proxied_ipis: AtomicU64,
+    pub(crate) proxied_ipis: AtomicU64,
     /// Times a proxy entered a parked CPU's context.
-    proxy_entries: AtomicU64,
+    pub(crate) proxy_entries: AtomicU64,
     /// Parks that outlived `defer_ms` and became real offlines.
     deferred_offlines: AtomicU64,
     /// Times a parked CPU left its halt loop.

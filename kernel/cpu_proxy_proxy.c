@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Processor proxies: the parked CPU's loop and its proxy's passes.
+ *
+ * A parked CPU N sleeps in cpu_proxy_idle(), halted with interrupts on but
+ * with nothing sent to it: IPIs addressed to it are redirected to its proxy
+ * P (cpu_proxy_redirect_*()), and its clock-event device is replaced by
+ * one whose expiry arms an hrtimer on P. P then runs a "pass" for N: it
+ * switches its per-CPU base to N's (arch_cpu_proxy_run()) and does what an
+ * interrupt on idle N would do, on P's hardware: irq_enter(), N's queued
+ * calls and irq_work, N's expired timers, irq_exit() with N's softirqs,
+ * and the nohz re-evaluation of N's idle tick.
+ *
+ * Who runs N's per-CPU context is decided by cpu_proxy_owner (see
+ * include/linux/cpu_proxy.h): a pass takes it from HALTED to PROXY and back;
+ * an interrupt that wakes N takes it to NATIVE, waiting for a pass to end.
+ * What only N itself may run (task wakeups on its runqueue, requests bound
+ * to its hardware) is left queued and N is woken to run it natively.
+ *
+ * Policy (which CPU proxies which) is the Rust core's; this file is the
+ * mechanism. See Documentation/cpu-proxy.rst.
+ */
+
+#include <linux/clockchips.h>
+#include <linux/context_tracking.h>
+#include <linux/cpu.h>
+#include <linux/cpu_proxy.h>
+#include <linux/cpuidle.h>
+#include <linux/delay.h>
+#include <linux/hardirq.h>
+#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
+#include <linux/ktime.h>
+#include <linux/mmu_context.h>
+#include <linux/sched.h>
+#include <linux/sched/idle.h>
+#include <linux/smp.h>
+#include <linux/tick.h>
+#include <asm/irq_regs.h>
+
+/* The part of a parked CPU's state that its proxy works with. */
+struct cpu_proxy_cpu {
+	struct clock_event_device evt;	/* stands in for N's tick device */
+	struct clock_event_device *saved_evt;
+	struct hrtimer timer;		/* on the proxy: N's next expiry */
+	struct irq_work kick;		/* on the proxy: run a pass for N */
+	ktime_t next_event;		/* what N programmed into evt */
+	unsigned int cpu;
+	int proxy;			/* -1: none assigned */
+	bool ready;			/* the above initialised */
+	bool installed;			/* N is in its park loop, evt installed */
+	bool rearm;			/* next_event changed, timer not armed */
+	bool native;			/* a pass left work for N itself */
+	bool halting;			/* N is between its last check and hlt */
+	atomic_t work;			/* calls were queued for N */
+	atomic_t resched;		/* a resched kick was redirected */
+	atomic_t moved;			/* the proxy changed: re-arm there */
+};
+
+static DEFINE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
+DEFINE_PER_CPU(atomic_t, cpu_proxy_owner);
+DEFINE_PER_CPU(bool, cpu_proxy_proxied);
+DEFINE_PER_CPU(bool, cpu_proxy_want_park);
+
+/* Request functions a proxy must not run; filled at boot, then read-only. */
+#define CPU_PROXY_MAX_HW_BOUND 32
+static const cpu_proxy_func_t *cpu_proxy_hw_bound_funcs[CPU_PROXY_MAX_HW_BOUND];
+static unsigned int cpu_proxy_hw_bound_nr[CPU_PROXY_MAX_HW_BOUND];
+static unsigned int cpu_proxy_hw_bound_tables;
+
+/**
+ * cpu_proxy_register_hw_bound - name request functions bound to hardware
+ * @funcs: functions that must run on the very CPU they were sent to
+ * @n: how many
+ *
+ * Context: boot (initcalls), before any CPU can be parked.
+ */
+void __init cpu_proxy_register_hw_bound(const cpu_proxy_func_t *funcs,
+					unsigned int n)
+{
+	if (WARN_ON(cpu_proxy_hw_bound_tables >= CPU_PROXY_MAX_HW_BOUND))
+		return;
+	cpu_proxy_hw_bound_funcs[cpu_proxy_hw_bound_tables] = funcs;
+	cpu_proxy_hw_bound_nr[cpu_proxy_hw_bound_tables] = n;
+	cpu_proxy_hw_bound_tables++;
+}
+
+/**
+ * cpu_proxy_hw_bound - must @func run on the CPU it was sent to?
+ * @func: the function of a queued call
+ *
+ * Context: any.
+ */
+bool cpu_proxy_hw_bound(cpu_proxy_func_t func)
+{
+	unsigned int t, i;
+
+	for (t = 0; t < cpu_proxy_hw_bound_tables; t++)
+		for (i = 0; i < cpu_proxy_hw_bound_nr[t]; i++)
+			if (cpu_proxy_hw_bound_funcs[t][i] == func)
+				return true;
+	return false;
+}
+
+/* A pass found work only the parked CPU itself may run; see smp.c. */
+void cpu_proxy_need_native(void)
+{
+	this_cpu_ptr(&cpu_proxy_cpus)->native = true;
+}
+
+static int cpu_proxy_evt_next(ktime_t expires, struct clock_event_device *evt)
+{
+	struct cpu_proxy_cpu *pc = container_of(evt, struct cpu_proxy_cpu, evt);
+
+	WRITE_ONCE(pc->next_event, expires);
+	pc->rearm = true;
+	return 0;
+}
+
+static int cpu_proxy_evt_stop(struct clock_event_device *evt)
+{
+	return cpu_proxy_evt_next(KTIME_MAX, evt);
+}
+
+/* Queue a pass for @pc's CPU on its proxy. */
+static void cpu_proxy_kick(struct cpu_proxy_cpu *pc)
+{
+	int proxy = READ_ONCE(pc->proxy);
+
+	if (proxy >= 0)
+		irq_work_queue_on(&pc->kick, proxy);
+}
+
+static bool cpu_proxy_pending(struct cpu_proxy_cpu *pc)
+{
+	return atomic_read(&pc->work) || atomic_read(&pc->resched) ||
+	       atomic_read(&pc->moved) || pc->rearm ||
+	       READ_ONCE(pc->next_event) <= ktime_get();
+}
+
+/*
+ * One pass: what an interrupt on idle N does. Runs as N, either on N
+ * itself or, through arch_cpu_proxy_run(), on its proxy's hardware.
+ * Interrupts are off.
+ */
+static void cpu_proxy_pass(void *arg)
+{
+	struct cpu_proxy_cpu *pc = arg;
+	/* The interrupted context: N's idle task, in the kernel. */
+	struct pt_regs regs = {};
+	struct pt_regs *old_regs = set_irq_regs(&regs);
+
+	irq_enter();
+	atomic_set(&pc->work, 0);
+	/* Clear before taking the queue; pairs with cpu_proxy_redirect_call(). */
+	smp_mb__after_atomic();
+	generic_smp_call_function_single_interrupt();
+	irq_work_run();
+	if (READ_ONCE(pc->next_event) <= ktime_get()) {
+		WRITE_ONCE(pc->next_event, KTIME_MAX);
+		pc->evt.event_handler(&pc->evt);
+	}
+	irq_exit();
+	set_irq_regs(old_regs);
+
+	/* A redirected resched: run something, or just re-evaluate timers. */
+	if (atomic_xchg(&pc->resched, 0) && sched_parked_idle_drop_resched())
+		pc->native = true;
+	if (need_resched())
+		pc->native = true;
+	else
+		tick_nohz_idle_stop_tick();
+}
+
+/* On the proxy, as itself: follow N's expiry with the proxy's hrtimer. */
+static void cpu_proxy_arm(struct cpu_proxy_cpu *pc)
+{
+	ktime_t next;
+
+	if (!pc->rearm && !atomic_xchg(&pc->moved, 0))
+		return;
+	pc->rearm = false;
+	next = READ_ONCE(pc->next_event);
+	if (next == KTIME_MAX)
+		hrtimer_try_to_cancel(&pc->timer);
+	else
+		hrtimer_start(&pc->timer, next, HRTIMER_MODE_ABS_PINNED_HARD);
+}
+
+/*
+ * On the proxy, interrupts off: run passes for @pc's CPU while it is halted
+ * and has work. If the CPU runs itself, it sees its work before it halts.
+ */
+static void cpu_proxy_service(struct cpu_proxy_cpu *pc)
+{
+	atomic_t *owner = per_cpu_ptr(&cpu_proxy_owner, pc->cpu);
+	unsigned int passes = 0;
+	u64 spin_until = 0;
+	bool native;
+	int old;
+
+	lockdep_assert_irqs_disabled();
+	if (READ_ONCE(pc->proxy) != smp_processor_id()) {
+		/* Proxy changed since this was queued: hand it over. */
+		cpu_proxy_kick(pc);
+		return;
+	}
+again:
+	old = atomic_cmpxchg_acquire(owner, CPU_PROXY_HALTED, CPU_PROXY_PROXY);
+	if (old != CPU_PROXY_HALTED) {
+		/*
+		 * NATIVE while N is on its way to hlt (it kicked us before it
+		 * gave its context up): wait the few instructions until it
+		 * halts. Otherwise N runs itself and will look at its work.
+		 */
+		if (old == CPU_PROXY_NATIVE && READ_ONCE(pc->halting)) {
+			if (!spin_until)
+				spin_until = ktime_get_ns() + NSEC_PER_MSEC;
+			if (ktime_get_ns() < spin_until) {
+				cpu_relax();
+				goto again;
+			}
+			cpu_proxy_kick(pc);
+		}
+		return;
+	}
+
+	cpu_proxy_note_proxy_entry();
+	WRITE_ONCE(per_cpu(cpu_proxy_proxied, pc->cpu), true);
+	arch_cpu_proxy_run(pc->cpu, cpu_proxy_pass, pc);
+	WRITE_ONCE(per_cpu(cpu_proxy_proxied, pc->cpu), false);
+	cpu_proxy_arm(pc);
+	native = pc->native;
+	pc->native = false;
+	atomic_set_release(owner, CPU_PROXY_HALTED);
+	/* Release before looking for new work; pairs with the redirects. */
+	smp_mb__after_atomic();
+
+	if (native) {
+		arch_cpu_proxy_wake(pc->cpu);
+		return;
+	}
+	if (cpu_proxy_pending(pc)) {
+		if (++passes < 4)
+			goto again;
+		cpu_proxy_kick(pc);
+	}
+}
+
+static void cpu_proxy_kick_fn(struct irq_work *work)
+{
+	cpu_proxy_service(container_of(work, struct cpu_proxy_cpu, kick));
+}
+
+static enum hrtimer_restart cpu_proxy_timer_fn(struct hrtimer *timer)
+{
+	cpu_proxy_service(container_of(timer, struct cpu_proxy_cpu, timer));
+	return HRTIMER_NORESTART;
+}
+
+/**
+ * cpu_proxy_redirect_call - deliver queued calls for @cpu to its proxy
+ * @cpu: a CPU whose owner is not NATIVE
+ *
+ * Context: any; called from the IPI send path in kernel/smp.c.
+ * Return: true if the proxy will run them, false to send the IPI to @cpu.
+ */
+bool cpu_proxy_redirect_call(unsigned int cpu)
+{
+	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
+
+	atomic_set(&pc->work, 1);
+	/* Publish the work before reading the owner; pairs with the pass. */
+	smp_mb__after_atomic();
+	if (atomic_read(per_cpu_ptr(&cpu_proxy_owner, cpu)) == CPU_PROXY_NATIVE)
+		return false;
+	cpu_proxy_note_proxied_ipi();
+	cpu_proxy_kick(pc);
+	return true;
+}
+
+/**
+ * cpu_proxy_redirect_call_mask - cpu_proxy_redirect_call() for a mask
+ * @mask: the CPUs to send to; those whose proxy takes over are cleared
+ */
+void cpu_proxy_redirect_call_mask(struct cpumask *mask)
+{
+	unsigned int cpu;
+
+	for_each_cpu(cpu, mask)
+		if (cpu_proxy_ipi_redirected(cpu) && cpu_proxy_redirect_call(cpu))
+			__cpumask_clear_cpu(cpu, mask);
+}
+
+/**
+ * cpu_proxy_redirect_resched - deliver a reschedule kick to @cpu's proxy
+ * @cpu: a CPU whose owner is not NATIVE
+ *
+ * A kick with a task to run must wake the CPU; one without (a timer queued
+ * from afar wants the idle CPU to re-evaluate its tick) is the proxy's.
+ * Return: true if the proxy takes it, false to send the IPI to @cpu.
+ */
+bool cpu_proxy_redirect_resched(unsigned int cpu)
+{
+	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
+
+	if (!idle_cpu(cpu))
+		return false;
+	atomic_set(&pc->resched, 1);
+	/* As in cpu_proxy_redirect_call(). */
+	smp_mb__after_atomic();
+	if (atomic_read(per_cpu_ptr(&cpu_proxy_owner, cpu)) == CPU_PROXY_NATIVE)
+		return false;
+	cpu_proxy_note_proxied_ipi();
+	cpu_proxy_kick(pc);
+	return true;
+}
+
+/**
+ * cpu_proxy_claim_slow - take this CPU's context back from its proxy
+ *
+ * See cpu_proxy_irq_claim(). Waits while a pass runs; a pass never waits
+ * for this CPU, so the wait is as short as a pass.
+ */
+noinstr void cpu_proxy_claim_slow(void)
+{
+	atomic_t *owner = this_cpu_ptr(&cpu_proxy_owner);
+	int old;
+
+	for (;;) {
+		old = raw_atomic_cmpxchg(owner, CPU_PROXY_HALTED, CPU_PROXY_NATIVE);
+		if (old == CPU_PROXY_NATIVE)
+			return;
+		if (old == CPU_PROXY_HALTED)
+			break;
+		cpu_relax();
+	}
+	this_cpu_ptr(&cpu_proxy_cpus)->halting = false;
+	arch_cpu_proxy_resume();
+}
+
+static void cpu_proxy_install(struct cpu_proxy_cpu *pc)
+{
+	leave_mm();
+	pc->next_event = KTIME_MAX;
+	pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
+	/* Installed before it is seen; cpu_proxy_wait_loop() acquires. */
+	smp_store_release(&pc->installed, true);
+}
+
+static void cpu_proxy_uninstall(struct cpu_proxy_cpu *pc)
+{
+	hrtimer_cancel(&pc->timer);
+	if (pc->saved_evt)
+		tick_swap_this_cpu_device(pc->saved_evt);
+	pc->saved_evt = NULL;
+	pc->next_event = KTIME_MAX;
+	pc->rearm = false;
+	/* Uninstalled before it is seen; cpu_proxy_wait_loop() acquires. */
+	smp_store_release(&pc->installed, false);
+}
+
+/**
+ * cpu_proxy_idle - the idle loop of a parked CPU
+ *
+ * Replaces cpuidle_idle_call() while cpu_proxy_want_park is set. Returns,
+ * with interrupts on, when the CPU has something to run or is unparked;
+ * its clock-event device is its own again outside this function.
+ *
+ * Context: the idle task, interrupts off.
+ */
+void cpu_proxy_idle(void)
+{
+	struct cpu_proxy_cpu *pc = this_cpu_ptr(&cpu_proxy_cpus);
+	atomic_t *owner = this_cpu_ptr(&cpu_proxy_owner);
+
+	lockdep_assert_irqs_disabled();
+	cpu_proxy_install(pc);
+	tick_nohz_idle_stop_tick();
+
+	for (;;) {
+		/* Whatever came while this CPU ran itself, or woke it. */
+		if (cpu_proxy_pending(pc) || pc->native) {
+			pc->native = false;
+			cpu_proxy_pass(pc);
+		}
+		if (pc->native || !this_cpu_read(cpu_proxy_want_park))
+			break;
+		if (current_clr_polling_and_test())
+			break;
+
+		/*
+		 * The proxy must arm what this CPU programmed; it waits for
+		 * the hlt below (halting) before it takes the context.
+		 */
+		WRITE_ONCE(pc->halting, true);
+		if (pc->rearm)
+			cpu_proxy_kick(pc);
+
+		/* From here to hlt, nothing may touch this CPU's per-CPU data. */
+		ct_cpuidle_enter();
+		atomic_set_release(owner, CPU_PROXY_HALTED);
+		raw_safe_halt();
+		raw_local_irq_disable();
+		cpu_proxy_claim_slow();
+		ct_cpuidle_exit();
+
+		WRITE_ONCE(pc->halting, false);
+		__current_set_polling();
+		cpu_proxy_note_wakeup();
+		pc->native = true;	/* look at what woke us */
+	}
+	__current_set_polling();
+	cpu_proxy_uninstall(pc);
+	local_irq_enable();
+}
+
+static void cpu_proxy_init_cpu(struct cpu_proxy_cpu *pc, unsigned int cpu)
+{
+	if (pc->ready)
+		return;
+	pc->cpu = cpu;
+	pc->proxy = -1;
+	pc->next_event = KTIME_MAX;
+	pc->evt.name = "cpu-proxy";
+	pc->evt.features = CLOCK_EVT_FEAT_ONESHOT | CLOCK_EVT_FEAT_KTIME;
+	pc->evt.set_next_ktime = cpu_proxy_evt_next;
+	pc->evt.set_state_shutdown = cpu_proxy_evt_stop;
+	pc->evt.set_state_oneshot_stopped = cpu_proxy_evt_stop;
+	pc->evt.mult = 1;
+	pc->evt.min_delta_ns = 1;
+	pc->evt.max_delta_ns = KTIME_MAX;
+	pc->evt.min_delta_ticks = 1;
+	pc->evt.max_delta_ticks = ULONG_MAX;
+	pc->evt.cpumask = cpumask_of(cpu);
+	hrtimer_init(&pc->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_PINNED_HARD);
+	pc->timer.function = cpu_proxy_timer_fn;
+	pc->kick = IRQ_WORK_INIT_HARD(cpu_proxy_kick_fn);
+	pc->ready = true;
+}
+
+/* Wait until @cpu's park loop is in the state @in, waking it meanwhile. */
+static int cpu_proxy_wait_loop(struct cpu_proxy_cpu *pc, bool in, u64 timeout_ns)
+{
+	u64 start = ktime_get_ns(), kicked = start;
+	unsigned int spins = 0;
+
+	/* Pairs with cpu_proxy_install() and cpu_proxy_uninstall(). */
+	while (smp_load_acquire(&pc->installed) != in) {
+		u64 now = ktime_get_ns();
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		if (now - start > timeout_ns)
+			return -EBUSY;
+		if (now - kicked > NSEC_PER_MSEC) {
+			arch_cpu_proxy_wake(pc->cpu);
+			kicked = now;
+		}
+		if (++spins < 1000)
+			cpu_relax();
+		else
+			usleep_range(10, 50);
+	}
+	return 0;
+}
+
+/**
+ * cpu_proxy_enter - make a parking CPU enter its park loop
+ * @cpu: a CPU being parked, with a proxy assigned
+ * @timeout_ns: give up after this long
+ *
+ * Context: process context, cpu_proxy_lock() held.
+ * Return: 0, -EBUSY (did not enter in time) or -EINTR.
+ */
+int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
+{
+	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
+	int ret;
+
+	cpu_maps_assert_held();
+	WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), true);
+	/* Seen by the CPU's idle loop once the wakeup below lands. */
+	smp_mb();
+	arch_cpu_proxy_wake(cpu);
+	ret = cpu_proxy_wait_loop(pc, true, timeout_ns);
+	if (ret)
+		cpu_proxy_leave(cpu, timeout_ns);
+	return ret;
+}
+
+/**
+ * cpu_proxy_leave - make a parked CPU leave its park loop
+ * @cpu: a parked CPU
+ * @timeout_ns: give up after this long
+ *
+ * On return the CPU owns its context and clock-event device again.
+ * Context: process context, cpu_proxy_lock() held.
+ * Return: 0, -EBUSY or -EINTR.
+ */
+int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns)
+{
+	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
+
+	cpu_maps_assert_held();
+	WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), false);
+	/* Seen by the park loop once the wakeup below lands. */
+	smp_mb();
+	arch_cpu_proxy_wake(cpu);
+	return cpu_proxy_wait_loop(pc, false, timeout_ns);
+}
+
+/**
+ * cpu_proxy_set_proxy - choose the CPU that stands in for @cpu
+ * @cpu: a parked or parking CPU
+ * @proxy: an active CPU, or -1 for none (only once @cpu left its loop)
+ *
+ * Moves @cpu's proxy timer to @proxy if it is running.
+ * Context: process context, cpu_proxy_lock() held.
+ */
+void cpu_proxy_set_proxy(unsigned int cpu, int proxy)
+{
+	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
+
+	cpu_maps_assert_held();
+	cpu_proxy_init_cpu(pc, cpu);
+	if (pc->proxy == proxy)
+		return;
+	WRITE_ONCE(pc->proxy, proxy);
+	/* Pairs with cpu_proxy_install(): a timer to move exists. */
+	if (proxy < 0 || !smp_load_acquire(&pc->installed))
+		return;
+	hrtimer_cancel(&pc->timer);
+	atomic_set(&pc->moved, 1);
+	preempt_disable();
+	cpu_proxy_kick(pc);
+	preempt_enable();
+}
+
+/**
+ * cpu_proxy_get_proxy - the CPU that stands in for @cpu, or -1
+ * @cpu: a CPU
+ */
+int cpu_proxy_get_proxy(unsigned int cpu)
+{
+	return READ_ONCE(per_cpu_ptr(&cpu_proxy_cpus, cpu)->proxy);
+}
