@@ -16,6 +16,11 @@
  *            rounds to every other online CPU, back to back, for that long
  *            ("0" stops it), from <cpu> if given, else from any CPU; read
  *            back "rounds <n> active <0|1>"
+ *   proxy_check
+ *            write "<cpu>": with <cpu> parked, check that the work the
+ *            kernel addresses to it gets done, as it, and on time; read back
+ *            one "<check> ok|FAIL <details>" line per check (see
+ *            proxy_check_write())
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -24,7 +29,10 @@
 #include <linux/cpu_proxy.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/init.h>
+#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
@@ -32,7 +40,11 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/sort.h>
+#include <linux/timer.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#include <asm/apic.h>
+#include <asm/msr.h>
 
 #define PARSE_MAX_INPUT		256
 #define IPI_RTT_MAX_ITERATIONS	100000
@@ -289,6 +301,252 @@ static const struct file_operations ipi_storm_fops = {
 	.llseek = default_llseek,
 };
 
+/*
+ * proxy_check: what the kernel sends to a parked CPU N must run, as N, and
+ * on time. Each check appends one line to the result.
+ */
+#define PROXY_CHECK_TIMER_NS	(20 * NSEC_PER_MSEC)
+/* How late a timer of a parked CPU may fire (TCG guests on a busy host). */
+#define PROXY_CHECK_LATE_NS	(50 * NSEC_PER_MSEC)
+
+static char proxy_check_result[2048];
+
+struct proxy_probe {
+	int cpu;		/* smp_processor_id() where it ran */
+	u32 apic;		/* the hardware it ran on */
+	u64 when_ns;		/* ktime_get_ns() when it ran */
+	bool done;
+	struct irq_work iw;
+	struct hrtimer hrt;
+	struct timer_list tl;
+	struct work_struct work;
+};
+
+static void proxy_probe_mark(struct proxy_probe *p)
+{
+	p->cpu = smp_processor_id();
+	p->apic = read_apic_id();
+	p->when_ns = ktime_get_ns();
+	/* The results above are visible to whoever sees done. */
+	smp_store_release(&p->done, true);
+}
+
+static void proxy_probe_ipi(void *info)
+{
+	proxy_probe_mark(info);
+}
+
+static void proxy_probe_each(void *info)
+{
+	struct proxy_probe *p = info;
+
+	proxy_probe_mark(&p[smp_processor_id()]);
+}
+
+static void proxy_probe_iw(struct irq_work *iw)
+{
+	proxy_probe_mark(container_of(iw, struct proxy_probe, iw));
+}
+
+static enum hrtimer_restart proxy_probe_hrt(struct hrtimer *t)
+{
+	proxy_probe_mark(container_of(t, struct proxy_probe, hrt));
+	return HRTIMER_NORESTART;
+}
+
+static void proxy_probe_start_hrt(void *info)
+{
+	struct proxy_probe *p = info;
+
+	p->when_ns = ktime_get_ns();
+	hrtimer_start(&p->hrt, ns_to_ktime(PROXY_CHECK_TIMER_NS),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+static void proxy_probe_tl(struct timer_list *t)
+{
+	struct proxy_probe *p = from_timer(p, t, tl);
+
+	proxy_probe_mark(p);
+}
+
+static void proxy_probe_work(struct work_struct *w)
+{
+	proxy_probe_mark(container_of(w, struct proxy_probe, work));
+}
+
+/* Wait up to a second for a probe to run. */
+static bool proxy_probe_wait(struct proxy_probe *p)
+{
+	unsigned long until = jiffies + HZ;
+
+	/* Pairs with proxy_probe_mark(). */
+	while (!smp_load_acquire(&p->done)) {
+		if (time_after(jiffies, until))
+			return false;
+		usleep_range(100, 200);
+	}
+	return true;
+}
+
+static int proxy_check_line(int len, const char *check, bool ok,
+			    const char *fmt, ...)
+{
+	va_list args;
+
+	len += scnprintf(proxy_check_result + len,
+			 sizeof(proxy_check_result) - len, "%s %s ", check,
+			 ok ? "ok" : "FAIL");
+	va_start(args, fmt);
+	len += vscnprintf(proxy_check_result + len,
+			  sizeof(proxy_check_result) - len, fmt, args);
+	va_end(args);
+	len += scnprintf(proxy_check_result + len,
+			 sizeof(proxy_check_result) - len, "\n");
+	return len;
+}
+
+/* Ran as @cpu but on the hardware of its proxy, not on @cpu's own? */
+static bool proxy_probe_proxied(struct proxy_probe *p, int cpu, u32 n_apic)
+{
+	return p->done && p->cpu == cpu && p->apic != n_apic;
+}
+
+static int proxy_check(int n)
+{
+	struct proxy_probe *p, *each;
+	u32 n_apic = per_cpu(x86_cpu_to_apicid, n);
+	int proxy = cpu_proxy_get_proxy(n);
+	u32 lo, hi;
+	u64 t0, late;
+	int len = 0, ret, i;
+	bool ok;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	each = kcalloc(nr_cpu_ids, sizeof(*each), GFP_KERNEL);
+	if (!p || !each) {
+		kfree(p);
+		kfree(each);
+		return -ENOMEM;
+	}
+	len = proxy_check_line(len, "parked", cpu_proxy_parked(n) && proxy >= 0,
+			       "cpu %d proxy %d", n, proxy);
+
+	/*
+	 * A call runs as N, on the proxy's hardware. N may be awake for a
+	 * moment of its own (it then serves the call itself): try a few times.
+	 */
+	for (i = 0; i < 5; i++) {
+		memset(p, 0, sizeof(*p));
+		ret = smp_call_function_single(n, proxy_probe_ipi, p, 1);
+		if (!ret && proxy_probe_proxied(p, n, n_apic))
+			break;
+		usleep_range(1000, 2000);
+	}
+	len = proxy_check_line(len, "call_single", !ret && proxy_probe_proxied(p, n, n_apic),
+			       "ret %d cpu %d apic %u n_apic %u proxy_apic %u tries %d",
+			       ret, p->cpu, p->apic, n_apic,
+			       proxy >= 0 ? per_cpu(x86_cpu_to_apicid, proxy) : -1,
+			       i + 1);
+
+	on_each_cpu(proxy_probe_each, each, 1);
+	ok = true;
+	for_each_online_cpu(i)
+		ok &= each[i].done && each[i].cpu == i;
+	len = proxy_check_line(len, "on_each_cpu", ok, "n_cpu %d", each[n].cpu);
+
+	memset(p, 0, sizeof(*p));
+	init_irq_work(&p->iw, proxy_probe_iw);
+	ok = irq_work_queue_on(&p->iw, n) && proxy_probe_wait(p);
+	irq_work_sync(&p->iw);
+	len = proxy_check_line(len, "irq_work_on", ok && p->cpu == n, "cpu %d", p->cpu);
+
+	t0 = ktime_get_ns();
+	synchronize_rcu();
+	len = proxy_check_line(len, "synchronize_rcu", true, "us %llu",
+			       (ktime_get_ns() - t0) / NSEC_PER_USEC);
+	t0 = ktime_get_ns();
+	synchronize_rcu_expedited();
+	len = proxy_check_line(len, "synchronize_rcu_expedited", true, "us %llu",
+			       (ktime_get_ns() - t0) / NSEC_PER_USEC);
+
+	/* A pinned hrtimer started by N on itself. */
+	memset(p, 0, sizeof(*p));
+	hrtimer_init(&p->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	p->hrt.function = proxy_probe_hrt;
+	smp_call_function_single(n, proxy_probe_start_hrt, p, 1);
+	t0 = p->when_ns;
+	ok = proxy_probe_wait(p);
+	hrtimer_cancel(&p->hrt);
+	late = ok ? p->when_ns - t0 - PROXY_CHECK_TIMER_NS : 0;
+	len = proxy_check_line(len, "hrtimer_pinned",
+			       ok && p->cpu == n && p->when_ns - t0 >= PROXY_CHECK_TIMER_NS &&
+			       late <= PROXY_CHECK_LATE_NS,
+			       "cpu %d late_us %lld", p->cpu, (s64)late / NSEC_PER_USEC);
+
+	/* A timer-wheel timer queued on N from here. */
+	memset(p, 0, sizeof(*p));
+	timer_setup(&p->tl, proxy_probe_tl, TIMER_PINNED);
+	p->tl.expires = jiffies + nsecs_to_jiffies(PROXY_CHECK_TIMER_NS);
+	t0 = ktime_get_ns();
+	add_timer_on(&p->tl, n);
+	ok = proxy_probe_wait(p);
+	del_timer_sync(&p->tl);
+	late = ok ? p->when_ns - t0 : 0;
+	/* Jiffies granularity: up to two ticks early or late on top. */
+	len = proxy_check_line(len, "add_timer_on",
+			       ok && p->cpu == n &&
+			       late <= PROXY_CHECK_TIMER_NS + PROXY_CHECK_LATE_NS +
+				       2 * TICK_NSEC,
+			       "cpu %d after_us %llu", p->cpu, late / NSEC_PER_USEC);
+
+	memset(p, 0, sizeof(*p));
+	INIT_WORK(&p->work, proxy_probe_work);
+	ok = queue_work_on(n, system_wq, &p->work);
+	flush_work(&p->work);
+	len = proxy_check_line(len, "queue_work_on", ok && p->done, "cpu %d", p->cpu);
+
+	/* TSC_AUX holds the CPU number (and node): N's own, not its proxy's. */
+	ret = rdmsr_on_cpu(n, MSR_TSC_AUX, &lo, &hi);
+	len = proxy_check_line(len, "rdmsr_on_cpu", !ret && (lo & 0xfff) == n,
+			       "ret %d tsc_aux %#x", ret, lo);
+	ret = rdmsr_safe_on_cpu(n, MSR_TSC_AUX, &lo, &hi);
+	len = proxy_check_line(len, "rdmsr_safe_on_cpu", !ret && (lo & 0xfff) == n,
+			       "ret %d tsc_aux %#x", ret, lo);
+
+	kfree(p);
+	kfree(each);
+	return 0;
+}
+
+static ssize_t proxy_check_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	char buf[16];
+	int cpu, ret;
+
+	ret = copy_short_write(buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
+	if (kstrtoint(strim(buf), 10, &cpu))
+		return -EINVAL;
+	if (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -ENODEV;
+
+	guard(mutex)(&test_lock);
+	proxy_check_result[0] = '\0';
+	ret = proxy_check(cpu);
+	return ret ? ret : count;
+}
+
+static const struct file_operations proxy_check_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = result_read,
+	.write = proxy_check_write,
+	.llseek = default_llseek,
+};
+
 static int __init test_cpu_proxy_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("cpu_proxy_test", NULL);
@@ -296,6 +554,8 @@ static int __init test_cpu_proxy_init(void)
 	debugfs_create_file("parse", 0600, dir, parse_result, &parse_fops);
 	debugfs_create_file("ipi_rtt", 0600, dir, ipi_rtt_result, &ipi_rtt_fops);
 	debugfs_create_file("ipi_storm", 0600, dir, NULL, &ipi_storm_fops);
+	debugfs_create_file("proxy_check", 0600, dir, proxy_check_result,
+			    &proxy_check_fops);
 	return 0;
 }
 late_initcall(test_cpu_proxy_init);

@@ -17,7 +17,9 @@
 #include "proxy_util.h"
 
 /* The files this kernel implements; later features add theirs here. */
-static const char * const implemented[] = { "park", "unpark", "parked", "stats" };
+static const char * const implemented[] = {
+	"park", "unpark", "parked", "proxy_map", "stats",
+};
 
 /* Keys the ABI promises in stats. */
 static const char * const stats_keys[] = {

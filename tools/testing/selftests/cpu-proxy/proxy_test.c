@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Processor proxies: while a CPU is parked, a proxy runs the work the
+ * kernel addresses to it, as that CPU. Checks the proxy map, the kernel's
+ * own work (through the proxy_check test hook), IPIs taken by the proxy,
+ * TLB shootdowns and membarrier().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+#include "proxy_util.h"
+
+static int park_list(const char *list)
+{
+	return write_file(PROXY_DIR "/park", list, strlen(list));
+}
+
+static int unpark_list(const char *list)
+{
+	return write_file(PROXY_DIR "/unpark", list, strlen(list));
+}
+
+static int pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Reads proxy_map into proxy[] (-1: not listed); returns lines or -1. */
+static int read_proxy_map(int *proxy, int n)
+{
+	char buf[4096], *line, *save;
+	int lines = 0;
+
+	for (int i = 0; i < n; i++)
+		proxy[i] = -1;
+	if (read_file(PROXY_DIR "/proxy_map", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		int cpu, p;
+
+		if (sscanf(line, "%d %d", &cpu, &p) != 2 || cpu < 0 || cpu >= n)
+			return -1;
+		proxy[cpu] = p;
+		lines++;
+	}
+	return lines;
+}
+
+FIXTURE(proxy) {
+	int ncpu;
+	int last;
+	char last_str[16];
+};
+
+FIXTURE_SETUP(proxy)
+{
+	self->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	self->last = self->ncpu - 1;
+	snprintf(self->last_str, sizeof(self->last_str), "%d", self->last);
+	if (self->ncpu < 3)
+		SKIP(return, "needs at least 3 CPUs");
+	ASSERT_EQ(0, access(PROXY_DIR "/proxy_map", R_OK));
+	ASSERT_EQ(0, pin(0));
+}
+
+FIXTURE_TEARDOWN(proxy)
+{
+	char all[32];
+
+	snprintf(all, sizeof(all), "0-%d", self->last);
+	unpark_list(all);
+}
+
+/* One line per parked CPU; its proxy is online, active and spread. */
+TEST_F(proxy, proxy_map_names_an_active_proxy_for_each_parked_cpu)
+{
+	int proxy[256], n = self->ncpu < 256 ? self->ncpu : 256;
+	char list[32];
+
+	ASSERT_EQ(0, read_proxy_map(proxy, n));
+	snprintf(list, sizeof(list), "1-%d", self->last);
+	ASSERT_EQ(0, park_list(list));
+	ASSERT_EQ(n - 1, read_proxy_map(proxy, n));
+	for (int c = 1; c < n; c++)
+		EXPECT_EQ(0, proxy[c]);
+	ASSERT_EQ(0, unpark_list(list));
+	ASSERT_EQ(0, read_proxy_map(proxy, n));
+
+	/* Park the proxy of a parked CPU: that CPU moves to another. */
+	ASSERT_EQ(0, park_list(self->last_str));
+	ASSERT_EQ(1, read_proxy_map(proxy, n));
+	ASSERT_EQ(0, proxy[self->last]);
+	ASSERT_EQ(0, pin(1));
+	ASSERT_EQ(0, park_list("0"));
+	ASSERT_EQ(2, read_proxy_map(proxy, n));
+	EXPECT_NE(0, proxy[self->last]);
+	EXPECT_NE(self->last, proxy[self->last]);
+	EXPECT_GE(proxy[self->last], 0);
+	EXPECT_NE(0, proxy[0]);
+	EXPECT_GE(proxy[0], 0);
+	ASSERT_EQ(0, unpark_list("0"));
+	ASSERT_EQ(0, pin(0));
+}
+
+/*
+ * Calls, irq_work, RCU, hrtimers and timer-wheel timers, work items and
+ * MSR reads addressed to a parked CPU: all done, as that CPU, on time
+ * (see proxy_check in lib/test_cpu_proxy.c for the tolerances).
+ */
+TEST_F(proxy, kernel_work_for_a_parked_cpu_is_done_as_it)
+{
+	char buf[2048], *line, *save;
+	int checks = 0;
+
+	if (access(TEST_DIR "/proxy_check", F_OK))
+		SKIP(return, "CONFIG_TEST_CPU_PROXY is not enabled");
+	ASSERT_EQ(0, park_list(self->last_str));
+	ASSERT_EQ(0, write_file(TEST_DIR "/proxy_check", self->last_str,
+				strlen(self->last_str)));
+	ASSERT_LT(0, read_file(TEST_DIR "/proxy_check", buf, sizeof(buf)));
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		TH_LOG("%s", line);
+		EXPECT_NE(NULL, strstr(line, " ok "));
+		checks++;
+	}
+	EXPECT_EQ(11, checks);
+}
+
+/* IPIs to a parked CPU go to its proxy; they no longer wake the CPU. */
+TEST_F(proxy, ipis_to_a_parked_cpu_go_to_its_proxy)
+{
+	unsigned long long ipis, wakeups, entries;
+	char cmd[32];
+
+	if (access(TEST_DIR "/ipi_rtt", F_OK))
+		SKIP(return, "CONFIG_TEST_CPU_PROXY is not enabled");
+	ASSERT_EQ(0, park_list(self->last_str));
+	ipis = stat_value("proxied_ipis");
+	entries = stat_value("proxy_entries");
+	wakeups = stat_value("wakeups_while_parked");
+	snprintf(cmd, sizeof(cmd), "%d 400", self->last);
+	ASSERT_EQ(0, write_file(TEST_DIR "/ipi_rtt", cmd, strlen(cmd)));
+	EXPECT_LE(ipis + 400, stat_value("proxied_ipis"));
+	EXPECT_LE(entries + 400, stat_value("proxy_entries"));
+	/* Its own timers and the watchdog may wake it; 400 IPIs do not. */
+	EXPECT_GT(wakeups + 40, stat_value("wakeups_while_parked"));
+	ASSERT_EQ(0, unpark_list(self->last_str));
+	ipis = stat_value("proxied_ipis");
+	ASSERT_EQ(0, write_file(TEST_DIR "/ipi_rtt", cmd, strlen(cmd)));
+	EXPECT_EQ(ipis, stat_value("proxied_ipis"));
+}
+
+#define TLB_PAGES 16
+
+struct tlb_thread {
+	pthread_t tid;
+	int cpu;
+	char *mem;
+	atomic_int phase;	/* 1: touch, 2: check, 3: exit */
+	atomic_int done;
+	atomic_int seen;
+};
+
+static void *tlb_thread_fn(void *arg)
+{
+	struct tlb_thread *t = arg;
+	long page = sysconf(_SC_PAGESIZE);
+
+	pin(t->cpu);
+	for (;;) {
+		int phase = t->phase;
+
+		if (phase == 3)
+			return NULL;
+		if (phase && t->done != phase) {
+			int sum = 0;
+
+			if (phase == 2)
+				pin(t->cpu);
+			for (int i = 0; i < TLB_PAGES; i++)
+				sum += t->mem[i * page];
+			t->seen = sum;
+			t->done = phase;
+		}
+		usleep(100);
+	}
+}
+
+static void tlb_wait(struct tlb_thread *t, int phase)
+{
+	t->phase = phase;
+	while (t->done != phase)
+		usleep(100);
+}
+
+/*
+ * A thread touches memory on CPU N; N is parked; the memory is unmapped
+ * (a TLB shootdown to N, which its proxy acknowledges) and the address
+ * mapped again with other contents. After unpark, the thread back on N
+ * must see the new contents, not a stale translation.
+ */
+TEST_F(proxy, munmap_while_a_cpu_of_the_process_is_parked)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t size = TLB_PAGES * page;
+	struct tlb_thread t = { .cpu = self->last };
+	char *mem, *again;
+
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	memset(mem, 1, size);
+	t.mem = mem;
+	ASSERT_EQ(0, pthread_create(&t.tid, NULL, tlb_thread_fn, &t));
+	tlb_wait(&t, 1);
+	EXPECT_EQ(TLB_PAGES, t.seen);
+
+	ASSERT_EQ(0, park_list(self->last_str));
+	ASSERT_EQ(0, munmap(mem, size));
+	again = mmap(mem, size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ(mem, again);
+	memset(again, 2, size);
+	ASSERT_EQ(0, unpark_list(self->last_str));
+
+	tlb_wait(&t, 2);
+	EXPECT_EQ(2 * TLB_PAGES, t.seen);
+	t.phase = 3;
+	pthread_join(t.tid, NULL);
+	munmap(again, size);
+}
+
+static int membarrier(int cmd)
+{
+	return syscall(__NR_membarrier, cmd, 0, 0);
+}
+
+static void *spin_on(void *arg)
+{
+	atomic_int *stop = arg;
+
+	pin(sysconf(_SC_NPROCESSORS_ONLN) - 1);
+	while (!*stop)
+		;
+	return NULL;
+}
+
+/* membarrier() commands complete with CPUs parked, one of ours among them. */
+TEST_F(proxy, membarrier_works_with_cpus_parked)
+{
+	atomic_int stop = 0;
+	pthread_t tid;
+	char list[32];
+
+	ASSERT_EQ(0, pthread_create(&tid, NULL, spin_on, &stop));
+	usleep(20000);
+	snprintf(list, sizeof(list), "%d", self->last);
+	ASSERT_EQ(0, park_list(list));
+	ASSERT_EQ(0, membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED));
+	ASSERT_EQ(0, membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED));
+	for (int i = 0; i < 100; i++) {
+		ASSERT_EQ(0, membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED));
+		ASSERT_EQ(0, membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED));
+	}
+	ASSERT_EQ(0, membarrier(MEMBARRIER_CMD_GLOBAL));
+	ASSERT_EQ(0, unpark_list(list));
+	stop = 1;
+	pthread_join(tid, NULL);
+}
+
+TEST_HARNESS_MAIN
