@@ -443,7 +443,6 @@ static void cpu_proxy_init_cpu(struct cpu_proxy_cpu *pc, unsigned int cpu)
 static int cpu_proxy_wait_loop(struct cpu_proxy_cpu *pc, bool in, u64 timeout_ns)
 {
 	u64 start = ktime_get_ns(), kicked = start;
-	unsigned int spins = 0;
 
 	/* Pairs with cpu_proxy_install() and cpu_proxy_uninstall(). */
 	while (smp_load_acquire(&pc->installed) != in) {
@@ -457,7 +456,8 @@ static int cpu_proxy_wait_loop(struct cpu_proxy_cpu *pc, bool in, u64 timeout_ns
 			arch_cpu_proxy_wake(pc->cpu);
 			kicked = now;
 		}
-		if (++spins < 1000)
+		/* Entering or leaving takes microseconds: spin, then sleep. */
+		if (now - start < 200 * NSEC_PER_USEC)
 			cpu_relax();
 		else
 			usleep_range(10, 50);
@@ -468,10 +468,12 @@ static int cpu_proxy_wait_loop(struct cpu_proxy_cpu *pc, bool in, u64 timeout_ns
 /**
  * cpu_proxy_enter - make a parking CPU enter its park loop
  * @cpu: a CPU being parked, with a proxy assigned
- * @timeout_ns: give up after this long
+ * @timeout_ns: give up after this long; 0: only tell the CPU, do not wait
  *
+ * Told before its tasks are pushed away, the CPU goes straight from its
+ * last task into the park loop; a second call waits for that.
  * Context: process context, cpu_proxy_lock() held.
- * Return: 0, -EBUSY (did not enter in time) or -EINTR.
+ * Return: 0, -EINVAL (no proxy), -EBUSY (did not enter in time) or -EINTR.
  */
 int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 {
@@ -479,10 +481,15 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 	int ret;
 
 	cpu_maps_assert_held();
-	WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), true);
-	/* Seen by the CPU's idle loop once the wakeup below lands. */
-	smp_mb();
-	arch_cpu_proxy_wake(cpu);
+	if (WARN_ON_ONCE(!pc->ready || pc->proxy < 0))
+		return -EINVAL;
+	if (!per_cpu(cpu_proxy_want_park, cpu)) {
+		WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), true);
+		/* Seen by the CPU's idle loop once it next goes idle. */
+		smp_mb();
+	}
+	if (!timeout_ns)
+		return 0;
 	ret = cpu_proxy_wait_loop(pc, true, timeout_ns);
 	if (ret)
 		cpu_proxy_leave(cpu, timeout_ns);
@@ -543,5 +550,7 @@ void cpu_proxy_set_proxy(unsigned int cpu, int proxy)
  */
 int cpu_proxy_get_proxy(unsigned int cpu)
 {
-	return READ_ONCE(per_cpu_ptr(&cpu_proxy_cpus, cpu)->proxy);
+	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
+
+	return READ_ONCE(pc->ready) ? READ_ONCE(pc->proxy) : -1;
 }

@@ -72,8 +72,9 @@ impl MapsGuard {
         to_result(unsafe { bindings::sched_cpu_park_wait(cpu, timeout_ns) })
     }
 
-    /// Makes `cpu`, drained by `sched_park`, enter its park loop, where
-    /// its proxy stands in for it; `EBUSY` after `timeout_ns`.
+    /// Makes `cpu` enter its park loop, where its proxy stands in for it,
+    /// once it has drained (`sched_park`); `EBUSY` after `timeout_ns`, and
+    /// with `timeout_ns == 0` it only tells the CPU and does not wait.
     pub(crate) fn proxy_enter(&self, cpu: u32, timeout_ns: u64) -> Result {
         // SAFETY: the lock is held (`self`); `cpu` is online, parked and
         // has a proxy (`set_proxy`).

@@ -121,7 +121,12 @@ fn park_set(guard: &MapsGuard, set: &Cpumask) -> Result {
         let _ = unsafe { reproxy() };
         return Err(e);
     }
-    plan::for_each_bit(cpus, |cpu| guard.sched_park(cpu));
+    // Told first, each CPU goes from its last task straight into its park
+    // loop. Telling cannot fail: every CPU of the set has a proxy now.
+    plan::for_each_bit(cpus, |cpu| {
+        let _ = guard.proxy_enter(cpu, 0);
+        guard.sched_park(cpu);
+    });
     let mut result = Ok(());
     plan::for_each_bit(cpus, |cpu| {
         if result.is_ok() {
