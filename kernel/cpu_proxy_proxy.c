@@ -52,6 +52,7 @@ struct cpu_proxy_cpu {
 	bool rearm;			/* next_event changed, timer not armed */
 	bool native;			/* a pass left work for N itself */
 	bool halting;			/* N is between its last check and hlt */
+	bool unwatched;			/* the soft-lockup watchdog is off for N */
 	atomic_t work;			/* calls were queued for N */
 	atomic_t resched;		/* a resched kick was redirected */
 	atomic_t moved;			/* the proxy changed: re-arm there */
@@ -491,9 +492,13 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 	if (!timeout_ns)
 		return 0;
 	ret = cpu_proxy_wait_loop(pc, true, timeout_ns);
-	if (ret)
+	if (ret) {
 		cpu_proxy_leave(cpu, timeout_ns);
-	return ret;
+		return ret;
+	}
+	lockup_detector_park_cpu(cpu);
+	pc->unwatched = true;
+	return 0;
 }
 
 /**
@@ -508,13 +513,19 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns)
 {
 	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
+	int ret;
 
 	cpu_maps_assert_held();
 	WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), false);
 	/* Seen by the park loop once the wakeup below lands. */
 	smp_mb();
 	arch_cpu_proxy_wake(cpu);
-	return cpu_proxy_wait_loop(pc, false, timeout_ns);
+	ret = cpu_proxy_wait_loop(pc, false, timeout_ns);
+	if (!ret && pc->unwatched) {
+		lockup_detector_unpark_cpu(cpu);
+		pc->unwatched = false;
+	}
+	return ret;
 }
 
 /**

@@ -143,6 +143,10 @@ struct clock_event_device;
 struct clock_event_device *
 tick_swap_this_cpu_device(struct clock_event_device *newdev);
 
+/* Soft-lockup watchdog: stop and restart watching a parked CPU. */
+void lockup_detector_park_cpu(unsigned int cpu);
+void lockup_detector_unpark_cpu(unsigned int cpu);
+
 /* Scheduler: a parked idle CPU with nothing to run drops a resched kick. */
 bool sched_parked_idle_drop_resched(void);
 
