@@ -36,6 +36,7 @@
 #include <linux/sched/idle.h>
 #include <linux/smp.h>
 #include <linux/tick.h>
+#include <linux/workqueue.h>
 #include <asm/irq_regs.h>
 
 /* The part of a parked CPU's state that its proxy works with. */
@@ -44,6 +45,7 @@ struct cpu_proxy_cpu {
 	struct clock_event_device *saved_evt;
 	struct hrtimer timer;		/* on the proxy: N's next expiry */
 	struct irq_work kick;		/* on the proxy: run a pass for N */
+	struct work_struct wq_park;	/* on N: unbind its per-CPU pools */
 	ktime_t next_event;		/* what N programmed into evt */
 	unsigned int cpu;
 	int proxy;			/* -1: none assigned */
@@ -53,6 +55,8 @@ struct cpu_proxy_cpu {
 	bool native;			/* a pass left work for N itself */
 	bool halting;			/* N is between its last check and hlt */
 	bool unwatched;			/* the soft-lockup watchdog is off for N */
+	bool wq_queued;			/* wq_park queued, not yet flushed */
+	bool wq_unbound;		/* N's per-CPU pools are unbound */
 	atomic_t work;			/* calls were queued for N */
 	atomic_t resched;		/* a resched kick was redirected */
 	atomic_t moved;			/* the proxy changed: re-arm there */
@@ -416,6 +420,12 @@ void cpu_proxy_idle(void)
 	local_irq_enable();
 }
 
+/* On N, in one of its bound kworkers. */
+static void cpu_proxy_wq_park_fn(struct work_struct *work)
+{
+	workqueue_park_cpu(container_of(work, struct cpu_proxy_cpu, wq_park)->cpu);
+}
+
 static void cpu_proxy_init_cpu(struct cpu_proxy_cpu *pc, unsigned int cpu)
 {
 	if (pc->ready)
@@ -437,6 +447,7 @@ static void cpu_proxy_init_cpu(struct cpu_proxy_cpu *pc, unsigned int cpu)
 	hrtimer_init(&pc->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_PINNED_HARD);
 	pc->timer.function = cpu_proxy_timer_fn;
 	pc->kick = IRQ_WORK_INIT_HARD(cpu_proxy_kick_fn);
+	INIT_WORK(&pc->wq_park, cpu_proxy_wq_park_fn);
 	pc->ready = true;
 }
 
@@ -488,9 +499,16 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 		WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), true);
 		/* Seen by the CPU's idle loop once it next goes idle. */
 		smp_mb();
+		/* Its per-CPU pools are unbound on the CPU itself. */
+		pc->wq_queued = queue_work_on(cpu, system_highpri_wq, &pc->wq_park);
 	}
 	if (!timeout_ns)
 		return 0;
+	if (pc->wq_queued) {
+		flush_work(&pc->wq_park);
+		pc->wq_queued = false;
+		pc->wq_unbound = true;
+	}
 	ret = cpu_proxy_wait_loop(pc, true, timeout_ns);
 	if (ret) {
 		cpu_proxy_leave(cpu, timeout_ns);
@@ -521,6 +539,15 @@ int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns)
 	smp_mb();
 	arch_cpu_proxy_wake(cpu);
 	ret = cpu_proxy_wait_loop(pc, false, timeout_ns);
+	if (pc->wq_queued) {
+		flush_work(&pc->wq_park);
+		pc->wq_queued = false;
+		pc->wq_unbound = true;
+	}
+	if (pc->wq_unbound) {
+		workqueue_unpark_cpu(cpu);
+		pc->wq_unbound = false;
+	}
 	if (!ret && pc->unwatched) {
 		lockup_detector_unpark_cpu(cpu);
 		pc->unwatched = false;

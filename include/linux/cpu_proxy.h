@@ -143,6 +143,10 @@ struct clock_event_device;
 struct clock_event_device *
 tick_swap_this_cpu_device(struct clock_event_device *newdev);
 
+/* Workqueue: unbind a parked CPU's per-CPU pools (on it), rebind them. */
+void workqueue_park_cpu(unsigned int cpu);
+void workqueue_unpark_cpu(unsigned int cpu);
+
 /* Soft-lockup watchdog: stop and restart watching a parked CPU. */
 void lockup_detector_park_cpu(unsigned int cpu);
 void lockup_detector_unpark_cpu(unsigned int cpu);
