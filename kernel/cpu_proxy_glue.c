@@ -32,6 +32,8 @@ struct cpumask __cpu_parked_mask __read_mostly;
  */
 void cpu_proxy_lock(void)
 {
+	/* Taken before the maps lock, as a write to cpuN/online does. */
+	lock_device_hotplug();
 	cpu_maps_update_begin();
 }
 
@@ -41,6 +43,43 @@ void cpu_proxy_lock(void)
 void cpu_proxy_unlock(void)
 {
 	cpu_maps_update_done();
+	unlock_device_hotplug();
+}
+
+/**
+ * cpu_proxy_hotplug_mask - take a set of CPUs offline or online at once
+ * @mask: the CPUs, all online (@up false) or all offline and present
+ * @up: online or offline
+ * @failed: set to the CPU that failed, or -1
+ *
+ * The CPU devices (cpuN/online) follow, with their uevents, as when each
+ * was changed through its own file.
+ * Context: process context; cpu_proxy_lock() held.
+ * Return: 0 or the error of cpus_up_mask_maps_locked() or
+ * cpus_down_mask_maps_locked(); on error the set is as it was.
+ */
+int cpu_proxy_hotplug_mask(const struct cpumask *mask, bool up, int *failed)
+{
+	unsigned int cpu;
+	int ret;
+
+	cpu_maps_assert_held();
+	ret = up ? cpus_up_mask_maps_locked(mask, failed) :
+		   cpus_down_mask_maps_locked(mask, failed);
+	for_each_cpu(cpu, mask) {
+		struct device *dev = get_cpu_device(cpu);
+		bool offline = !cpu_online(cpu);
+
+		if (!dev)
+			continue;
+		device_lock(dev);
+		if (dev->offline != offline) {
+			dev->offline = offline;
+			kobject_uevent(&dev->kobj, offline ? KOBJ_OFFLINE : KOBJ_ONLINE);
+		}
+		device_unlock(dev);
+	}
+	return ret;
 }
 
 /**
@@ -74,9 +113,15 @@ u32 cpu_proxy_cpu_package(unsigned int cpu)
 	return topology_physical_package_id(cpu);
 }
 
-/* A CPU going down hands the parked CPUs it stands in for to others. */
+/*
+ * A CPU going down hands the parked CPUs it stands in for to others. The
+ * CPUs of a mask offline go down concurrently: one re-proxying at a time.
+ */
+static DEFINE_MUTEX(cpu_proxy_reproxy_lock);
+
 static int cpu_proxy_cpu_down_prep(unsigned int cpu)
 {
+	guard(mutex)(&cpu_proxy_reproxy_lock);
 	return cpu_proxy_cpu_down(cpu);
 }
 
@@ -208,6 +253,20 @@ static ssize_t unpark_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_WO(unpark);
 
+static ssize_t offline_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	return cpu_proxy_hotplug_write(buf, count, false);
+}
+static DEVICE_ATTR_WO(offline);
+
+static ssize_t online_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	return cpu_proxy_hotplug_write(buf, count, true);
+}
+static DEVICE_ATTR_WO(online);
+
 static ssize_t parked_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
@@ -240,6 +299,8 @@ static struct attribute *cpu_proxy_attrs[] = {
 	&dev_attr_unpark.attr,
 	&dev_attr_parked.attr,
 	&dev_attr_proxy_map.attr,
+	&dev_attr_offline.attr,
+	&dev_attr_online.attr,
 	&dev_attr_stats.attr,
 	NULL
 };

@@ -175,6 +175,25 @@ void cpu_maps_assert_held(void);
  */
 ssize_t cpu_proxy_park_write(const char *buf, size_t len, bool park);
 
+/**
+ * cpu_proxy_hotplug_write - handle a write to the offline or online file (Rust)
+ * @buf: the cpulist written
+ * @len: its length
+ * @up: true for online, false for offline
+ *
+ * The whole set changes in one hotplug operation, or nothing does.
+ * Context: process context; may sleep.
+ * Return: @len, or -EINVAL (malformed list), -ENODEV (CPU not present),
+ * -EBUSY (a parked CPU in the set, no active CPU would be left, or hotplug
+ * disabled), or the error of the CPU that failed, the set rolled back.
+ */
+ssize_t cpu_proxy_hotplug_write(const char *buf, size_t len, bool up);
+
+/* Mask hotplug: kernel/cpu.c, and the devices' side in the glue. */
+int cpu_proxy_hotplug_mask(const struct cpumask *mask, bool up, int *failed);
+int cpus_down_mask_maps_locked(const struct cpumask *mask, int *failed);
+int cpus_up_mask_maps_locked(const struct cpumask *mask, int *failed);
+
 /* Glue called by the Rust core; see kernel/cpu_proxy_glue.c. */
 void cpu_proxy_lock(void);
 void cpu_proxy_unlock(void);

@@ -97,6 +97,24 @@ unsafe extern "C" fn cpu_proxy_park_write(buf: *const c_char, len: usize, park: 
     }
 }
 
+/// Handles a write to the `offline` (`up == false`) or `online` file.
+///
+/// Returns `len` or a negative errno; see `include/linux/cpu_proxy.h`.
+///
+/// # Safety
+///
+/// `buf` must be valid for reads of `len` bytes.
+#[no_mangle]
+unsafe extern "C" fn cpu_proxy_hotplug_write(buf: *const c_char, len: usize, up: bool) -> isize {
+    // SAFETY: `buf` is valid for reads of `len` bytes, by the function's
+    // safety requirements.
+    let input = unsafe { input(buf, len) };
+    match park::hotplug_write(input, up) {
+        Ok(()) => len as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
 /// Counts a parked CPU leaving its idle sleep.
 #[no_mangle]
 extern "C" fn cpu_proxy_note_wakeup() {

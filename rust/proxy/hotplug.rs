@@ -36,6 +36,35 @@ impl MapsGuard {
         unsafe { Cpumask::copy_of(core::ptr::addr_of!(bindings::__cpu_parked_mask)) }
     }
 
+    /// A snapshot of `cpu_present_mask`.
+    pub(crate) fn present(&self) -> Result<Cpumask> {
+        // SAFETY: `__cpu_present_mask` is a valid static; CPUs become
+        // present or not only under the lock that `self` holds.
+        unsafe { Cpumask::copy_of(core::ptr::addr_of!(bindings::__cpu_present_mask)) }
+    }
+
+    /// A snapshot of `cpu_active_mask`.
+    pub(crate) fn active(&self) -> Result<Cpumask> {
+        // SAFETY: `__cpu_active_mask` is a valid static; it changes only
+        // under the lock that `self` holds (hotplug, park).
+        unsafe { Cpumask::copy_of(core::ptr::addr_of!(bindings::__cpu_active_mask)) }
+    }
+
+    /// Takes the CPUs of `set` offline (`up == false`) or online in one
+    /// operation. On failure the set is rolled back and the error comes
+    /// with the CPU that failed (-1 if none did in particular).
+    pub(crate) fn hotplug_mask(
+        &self,
+        set: &Cpumask,
+        up: bool,
+    ) -> core::result::Result<(), (Error, i32)> {
+        let mut failed: i32 = -1;
+        // SAFETY: the lock is held (`self`); `set` is a valid mask of
+        // present CPUs, checked by `plan`; `failed` is a valid out pointer.
+        let ret = unsafe { bindings::cpu_proxy_hotplug_mask(set.as_ptr(), up, &mut failed) };
+        to_result(ret).map_err(|e| (e, failed))
+    }
+
     /// Marks `cpu` parked or not in the mask the C hooks read.
     pub(crate) fn set_parked(&self, cpu: u32, parked: bool) {
         // SAFETY: the lock is held (`self`); `cpu` is below `nr_cpu_ids`

@@ -157,3 +157,44 @@ fn unpark_set(guard: &MapsGuard, set: &Cpumask) {
     // unparked CPUs are harmless (nothing is sent to them).
     let _ = unsafe { reproxy() };
 }
+
+/// Handles a write of `input` to `offline` (`up == false`) or `online`:
+/// the whole set changes in one hotplug operation, or nothing does.
+pub(crate) fn hotplug_write(input: &[u8], up: bool) -> Result {
+    let mut req = Cpumask::new()?;
+    cpulist::parse(input, &mut req.as_bits()).map_err(parse_error)?;
+    let mut change = Cpumask::new()?;
+
+    let guard = MapsGuard::lock();
+    let present = guard.present()?;
+    let online = guard.online()?;
+    let (reqw, pw, ow) = (req.words(), present.words(), online.words());
+    let n = if up {
+        plan::online(reqw, pw, ow, change.words_mut()).map_err(plan_error)?
+    } else {
+        let active = guard.active()?;
+        let parked = guard.parked()?;
+        plan::offline(
+            reqw,
+            pw,
+            ow,
+            active.words(),
+            parked.words(),
+            change.words_mut(),
+        )
+        .map_err(plan_error)?
+    };
+    if n == 0 {
+        return Ok(());
+    }
+    guard.hotplug_mask(&change, up).map_err(|(e, cpu)| {
+        let what = if up { "online" } else { "offline" };
+        pr_warn!(
+            "{}: CPU{} failed ({:?}); the set was rolled back\n",
+            what,
+            cpu,
+            e
+        );
+        e
+    })
+}

@@ -86,6 +86,52 @@ pub(crate) fn for_each_bit(words: &[usize], mut f: impl FnMut(u32)) {
     }
 }
 
+/// Computes the CPUs a mask offline of `req` changes into `out`; returns
+/// how many. CPUs already offline are left alone.
+///
+/// Refused, with nothing changed: a CPU that is not present
+/// ([`PlanError::NotOnline`], `ENODEV`); a parked CPU in the set, or no
+/// online, active, unparked CPU left ([`PlanError::NoActiveCpu`],
+/// `EBUSY`).
+pub(crate) fn offline(
+    req: &[usize],
+    present: &[usize],
+    online: &[usize],
+    active: &[usize],
+    parked: &[usize],
+    out: &mut [usize],
+) -> Result<u32, PlanError> {
+    check_online(req, present)?;
+    let mut left = false;
+    let mut parked_in_set = false;
+    for i in 0..out.len() {
+        out[i] = req[i] & online[i];
+        parked_in_set |= out[i] & parked[i] != 0;
+        left |= online[i] & active[i] & !parked[i] & !out[i] != 0;
+    }
+    if parked_in_set || !left {
+        out.fill(0);
+        return Err(PlanError::NoActiveCpu);
+    }
+    Ok(count(out))
+}
+
+/// Computes the CPUs a mask online of `req` changes into `out`; returns
+/// how many. CPUs already online are left alone; a CPU that is not present
+/// is refused ([`PlanError::NotOnline`], `ENODEV`).
+pub(crate) fn online(
+    req: &[usize],
+    present: &[usize],
+    online: &[usize],
+    out: &mut [usize],
+) -> Result<u32, PlanError> {
+    check_online(req, present)?;
+    for i in 0..out.len() {
+        out[i] = req[i] & !online[i];
+    }
+    Ok(count(out))
+}
+
 /// No proxy assigned.
 pub(crate) const NO_PROXY: i32 = -1;
 
@@ -345,5 +391,55 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn offline_changes_online_cpus_and_keeps_one() {
+        let all = m(&[0, 1, 2, 3]);
+        let mut out = [0; W];
+        assert_eq!(
+            Ok(2),
+            offline(&m(&[1, 2]), &all, &all, &all, &m(&[]), &mut out)
+        );
+        assert_eq!(bits(&out), [1, 2]);
+        // Already offline: a no-op.
+        let on = m(&[0, 1, 3]);
+        assert_eq!(
+            Ok(1),
+            offline(&m(&[2, 3]), &all, &on, &on, &m(&[]), &mut out)
+        );
+        assert_eq!(bits(&out), [3]);
+        // All of them, or all but a parked one: EBUSY, nothing changes.
+        let e = Err(PlanError::NoActiveCpu);
+        assert_eq!(e, offline(&all, &all, &all, &all, &m(&[]), &mut out));
+        assert_eq!(bits(&out), []);
+        let act = m(&[1, 2, 3]);
+        assert_eq!(
+            e,
+            offline(&m(&[1, 2, 3]), &all, &all, &act, &m(&[0]), &mut out)
+        );
+        // A parked CPU in the set: EBUSY.
+        assert_eq!(
+            e,
+            offline(&m(&[1, 2]), &all, &all, &m(&[0, 1, 3]), &m(&[2]), &mut out)
+        );
+        // Not present: ENODEV.
+        let three = m(&[0, 1, 2]);
+        let e = Err(PlanError::NotOnline);
+        assert_eq!(
+            e,
+            offline(&m(&[3]), &three, &three, &three, &m(&[]), &mut out)
+        );
+    }
+
+    #[test]
+    fn online_changes_offline_present_cpus() {
+        let all = m(&[0, 1, 2, 3]);
+        let mut out = [0; W];
+        assert_eq!(Ok(2), online(&m(&[1, 2, 3]), &all, &m(&[0, 1]), &mut out));
+        assert_eq!(bits(&out), [2, 3]);
+        assert_eq!(Ok(0), online(&m(&[0]), &all, &all, &mut out));
+        let e = Err(PlanError::NotOnline);
+        assert_eq!(e, online(&m(&[5]), &all, &all, &mut out));
     }
 }

@@ -18,7 +18,7 @@
 
 /* The files this kernel implements; later features add theirs here. */
 static const char * const implemented[] = {
-	"park", "unpark", "parked", "proxy_map", "stats",
+	"park", "unpark", "parked", "proxy_map", "offline", "online", "stats",
 };
 
 /* Keys the ABI promises in stats. */
