@@ -61,12 +61,39 @@ def table(runs):
         if park:
             out.append(f"  park of 1 CPU = {park[1]['park']['median_ns'] / ipi['median_ns']:.1f} IPI round trips; "
                        f"native offline of 1 CPU = {base['offline']['median_ns'] / ipi['median_ns']:.0f}")
+        mask = {row["k"]: row for row in r.get("mask", [])}
+        if mask:
+            out.append(f"  Par (mask hotplug, one write) beside native (one cpuN/online write per CPU):")
+            out.append(f"  {'CPUs':>4} | {'native offline':>17} {'mask offline':>17} {'ratio':>7}"
+                       f" | {'native online':>17} {'mask online':>17} {'ratio':>7}")
+            for row in r["native"]:
+                m = mask.get(row["k"])
+                if not m:
+                    continue
+                off, on, mo, mn = row["offline"], row["online"], m["offline"], m["online"]
+                out.append(f"  {row['k']:>4} | {ms(off['median_ns']):8.2f} [{ms(off['p90_ns']):6.2f}]"
+                           f" {ms(mo['median_ns']):8.2f} [{ms(mo['p90_ns']):6.2f}]"
+                           f" {off['median_ns'] / mo['median_ns']:6.2f}x"
+                           f" | {ms(on['median_ns']):8.2f} [{ms(on['p90_ns']):6.2f}]"
+                           f" {ms(mn['median_ns']):8.2f} [{ms(mn['p90_ns']):6.2f}]"
+                           f" {on['median_ns'] / mn['median_ns']:6.2f}x")
+            m1 = mask[1]
+            out.append(f"  mask offline of k CPUs / of 1: "
+                       + ", ".join(f"{mask[k]['offline']['median_ns'] / m1['offline']['median_ns']:.2f}x"
+                                   for k in sorted(mask)))
+            out.append(f"  mask online of k CPUs / of 1: "
+                       + ", ".join(f"{mask[k]['online']['median_ns'] / m1['online']['median_ns']:.2f}x"
+                                   for k in sorted(mask)))
         st = r.get("stall")
         if st:
             out.append(f"  longest stall of a spinner on CPU{st['probe_cpu']} while CPU{st['victim_cpu']} "
                        f"goes: native offline median {us(st['native_offline']['median_ns']):.0f} us "
                        f"[p90 {us(st['native_offline']['p90_ns']):.0f}], park median "
                        f"{us(st['park']['median_ns']):.0f} us [p90 {us(st['park']['p90_ns']):.0f}]")
+            if "mask_offline" in st:
+                out.append(f"  ... and while it goes by mask offline: median "
+                           f"{us(st['mask_offline']['median_ns']):.0f} us "
+                           f"[p90 {us(st['mask_offline']['p90_ns']):.0f}]")
         storm, host = r.get("storm"), r.get("host_cpu", {})
         if storm:
             cpu = str(storm["cpu"])
@@ -100,6 +127,9 @@ def svg(runs):
                            [(row["k"], ms(row["park"]["median_ns"])) for row in r["park"]], "8,2,2,2"))
             series.append((f"unpark, -smp {r['cpus']}", c,
                            [(row["k"], ms(row["unpark"]["median_ns"])) for row in r["park"]], "1,3"))
+        if r.get("mask"):
+            series.append((f"mask offline, -smp {r['cpus']}", c,
+                           [(row["k"], ms(row["offline"]["median_ns"])) for row in r["mask"]], "4,1"))
         ipi = ms(r["ipi"]["median_ns"])
         series.append((f"IPI floor, -smp {r['cpus']}", c,
                        [(1, ipi), (max(x["k"] for x in r["native"]), ipi)], "2,3"))

@@ -13,7 +13,7 @@ for smp in $SMP; do
 	step "benchmark in QEMU, -smp $smp ($REPS reps)"
 	rm -f "$OUT/bench-smp$smp.json"
 	python3 "$REPO/scripts/qemu-run.py" --job bench --smp "$smp" \
-		--append "bench_reps=$REPS" \
+		--append "bench_reps=$REPS ${BENCH_APPEND:-}" \
 		--log "$OUT/logs/qemu-bench-smp$smp.log" --json "$OUT/bench-smp$smp.json"
 	files="$files $OUT/bench-smp$smp.json"
 done

@@ -143,7 +143,7 @@ static void *stall_probe(void *arg)
 
 static void bench_stall(int reps)
 {
-	static uint64_t native[MAX_REPS], parked[MAX_REPS];
+	static uint64_t native[MAX_REPS], parked[MAX_REPS], mask[MAX_REPS];
 	int probe_cpu = 1, victim = nr_cpus - 1;
 	char victim_str[16];
 	pthread_t t;
@@ -162,12 +162,18 @@ static void bench_stall(int reps)
 		parked[r] = atomic_load(&max_gap);
 		write_or_die(PROXY_DIR "/unpark", victim_str);
 		usleep(1000);
+		atomic_store(&max_gap, 0);
+		write_or_die(PROXY_DIR "/offline", victim_str);
+		mask[r] = atomic_load(&max_gap);
+		write_or_die(PROXY_DIR "/online", victim_str);
+		usleep(1000);
 	}
 	atomic_store(&probe_stop, 1);
 	pthread_join(t, NULL);
 	printf("  \"stall\": {\"probe_cpu\": %d, \"victim_cpu\": %d,\n", probe_cpu, victim);
 	print_series("native_offline", native, reps, 0);
-	print_series("park", parked, reps, 1);
+	print_series("park", parked, reps, 0);
+	print_series("mask_offline", mask, reps, 1);
 	printf("  },\n");
 }
 
@@ -325,6 +331,26 @@ int main(int argc, char **argv)
 			t0 = now_ns();
 			for (int i = k - 1; i >= 0; i--)
 				set_online(nr_cpus - 1 - i, 1);
+			on[r] = now_ns() - t0;
+		}
+		printf("    {\"k\": %d,\n", k);
+		print_series("offline", off, reps, 0);
+		print_series("online", on, reps, 1);
+		printf("    }%s\n", k == max_k ? "" : ",");
+	}
+	printf("  ],\n");
+
+	/* The same k CPUs through the offline and online files: one write. */
+	printf("  \"mask\": [\n");
+	for (int k = 1; k <= max_k; k++) {
+		fprintf(stderr, "bench: mask offline/online of %d CPU(s), %d reps\n", k, reps);
+		for (int r = 0; r < reps; r++) {
+			uint64_t t0 = now_ns();
+
+			write_or_die(PROXY_DIR "/offline", top_cpus(k));
+			off[r] = now_ns() - t0;
+			t0 = now_ns();
+			write_or_die(PROXY_DIR "/online", top_cpus(k));
 			on[r] = now_ns() - t0;
 		}
 		printf("    {\"k\": %d,\n", k);

@@ -3,15 +3,17 @@
 #
 # Park and unpark random CPU subsets, many times, while rcutorture and an
 # IPI storm run, with native offline/online of an unparked CPU in the
-# middle while others are parked. Passes if every write succeeds and the
-# parked file always tells the truth, the storm kept going, and rcutorture
-# ends with SUCCESS. (The QEMU runner also fails the run on any BUG,
+# middle while others are parked; then offline and online random masks in
+# one operation each (some while a CPU outside the mask is parked). Passes
+# if every write succeeds and the parked and offline files always tell the
+# truth, the storm kept going, and rcutorture ends with SUCCESS. (The QEMU runner also fails the run on any BUG,
 # WARNING, lockup or RCU stall in the console.)
 
 ksft_skip=4
 P=/sys/devices/system/cpu/proxy
 D=/sys/kernel/debug/cpu_proxy_test
 CYCLES=${CYCLES:-1000}
+MASK_CYCLES=${MASK_CYCLES:-200}
 
 fail() { echo "not ok: $*"; cleanup; exit 1; }
 cleanup() {
@@ -74,6 +76,29 @@ for ((i = 1; i <= CYCLES; i++)); do
 	((i % 100)) || echo "# $i cycles"
 done
 
+# Mask hotplug: CPU 0 stays; every fourth round the highest CPU outside
+# the mask (if not 0) is parked meanwhile.
+for ((i = 1; i <= MASK_CYCLES; i++)); do
+	mask=$(((RANDOM << 15 | RANDOM) & ((1 << nrand) - 2)))
+	((mask)) || continue
+	list=$(list_of $mask)
+	parked=
+	if ((i % 4 == 0)); then
+		for ((c = nrand - 1; c > 0; c--)); do
+			((mask >> c & 1)) || { parked=$c; break; }
+		done
+		[ -n "$parked" ] && { echo $parked >$P/park || fail "mask $i: park $parked"; }
+	fi
+	echo "$list" >$P/offline || fail "mask $i: offline $list"
+	[ "$(cat /sys/devices/system/cpu/offline)" = "$(ranges_of $mask)" ] ||
+		fail "mask $i: offline is '$(cat /sys/devices/system/cpu/offline)', want '$(ranges_of $mask)'"
+	echo "$list" >$P/online || fail "mask $i: online $list"
+	[ -z "$(cat /sys/devices/system/cpu/offline)" ] ||
+		fail "mask $i: still offline: $(cat /sys/devices/system/cpu/offline)"
+	[ -n "$parked" ] && { echo $parked >$P/unpark || fail "mask $i: unpark $parked"; }
+	((i % 50)) || echo "# $i mask cycles"
+done
+
 storm1=$(awk '{ print $2 }' $D/ipi_storm)
 echo 0 >$D/ipi_storm
 [ -z "$(cat $P/parked)" ] || fail "CPUs left parked: $(cat $P/parked)"
@@ -84,5 +109,5 @@ rmmod rcutorture || fail "cannot unload rcutorture"
 verdict=$(dmesg | grep 'End of test' | tail -n 1)
 echo "# rcutorture: $verdict"
 echo "$verdict" | grep -q 'End of test: SUCCESS' || fail "rcutorture did not succeed"
-echo "ok: $CYCLES park/unpark cycles under rcutorture and an IPI storm"
+echo "ok: $CYCLES park/unpark cycles and $MASK_CYCLES mask offline/online cycles under rcutorture and an IPI storm"
 exit 0
