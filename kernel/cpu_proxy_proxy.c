@@ -263,6 +263,22 @@ static enum hrtimer_restart cpu_proxy_timer_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
+/*
+ * Flag @what for @pc's CPU, then hand it to the proxy unless the CPU runs
+ * itself. Return: true if the proxy takes it.
+ */
+static bool cpu_proxy_redirect(struct cpu_proxy_cpu *pc, atomic_t *what)
+{
+	atomic_set(what, 1);
+	/* Publish the work before reading the owner; pairs with the pass. */
+	smp_mb__after_atomic();
+	if (atomic_read(per_cpu_ptr(&cpu_proxy_owner, pc->cpu)) == CPU_PROXY_NATIVE)
+		return false;
+	cpu_proxy_note_proxied_ipi();
+	cpu_proxy_kick(pc);
+	return true;
+}
+
 /**
  * cpu_proxy_redirect_call - deliver queued calls for @cpu to its proxy
  * @cpu: a CPU whose owner is not NATIVE
@@ -274,14 +290,7 @@ bool cpu_proxy_redirect_call(unsigned int cpu)
 {
 	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
 
-	atomic_set(&pc->work, 1);
-	/* Publish the work before reading the owner; pairs with the pass. */
-	smp_mb__after_atomic();
-	if (atomic_read(per_cpu_ptr(&cpu_proxy_owner, cpu)) == CPU_PROXY_NATIVE)
-		return false;
-	cpu_proxy_note_proxied_ipi();
-	cpu_proxy_kick(pc);
-	return true;
+	return cpu_proxy_redirect(pc, &pc->work);
 }
 
 /**
@@ -311,14 +320,7 @@ bool cpu_proxy_redirect_resched(unsigned int cpu)
 
 	if (!idle_cpu(cpu))
 		return false;
-	atomic_set(&pc->resched, 1);
-	/* As in cpu_proxy_redirect_call(). */
-	smp_mb__after_atomic();
-	if (atomic_read(per_cpu_ptr(&cpu_proxy_owner, cpu)) == CPU_PROXY_NATIVE)
-		return false;
-	cpu_proxy_note_proxied_ipi();
-	cpu_proxy_kick(pc);
-	return true;
+	return cpu_proxy_redirect(pc, &pc->resched);
 }
 
 /**

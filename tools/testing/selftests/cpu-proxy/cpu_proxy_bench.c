@@ -231,6 +231,38 @@ static void bench_storm(int secs)
 	printf("  },\n");
 }
 
+/*
+ * The top k CPUs, k = 1..max_k, through PROXY_DIR/<off> then PROXY_DIR/<on>,
+ * one write each: the JSON list <name> of {k, <off>, <on>} series.
+ */
+static void bench_writes(const char *name, const char *off, const char *on,
+			 int reps, int max_k, int last)
+{
+	static uint64_t t_off[MAX_REPS], t_on[MAX_REPS];
+	char off_path[128], on_path[128];
+
+	snprintf(off_path, sizeof(off_path), PROXY_DIR "/%s", off);
+	snprintf(on_path, sizeof(on_path), PROXY_DIR "/%s", on);
+	printf("  \"%s\": [\n", name);
+	for (int k = 1; k <= max_k; k++) {
+		fprintf(stderr, "bench: %s/%s of %d CPU(s), %d reps\n", off, on, k, reps);
+		for (int r = 0; r < reps; r++) {
+			uint64_t t0 = now_ns();
+
+			write_or_die(off_path, top_cpus(k));
+			t_off[r] = now_ns() - t0;
+			t0 = now_ns();
+			write_or_die(on_path, top_cpus(k));
+			t_on[r] = now_ns() - t0;
+		}
+		printf("    {\"k\": %d,\n", k);
+		print_series(off, t_off, reps, 0);
+		print_series(on, t_on, reps, 1);
+		printf("    }%s\n", k == max_k ? "" : ",");
+	}
+	printf("  ]%s\n", last ? "" : ",");
+}
+
 int main(int argc, char **argv)
 {
 	static uint64_t off[MAX_REPS], on[MAX_REPS];
@@ -292,24 +324,7 @@ int main(int argc, char **argv)
 		die(TEST_DIR "/ipi_rtt (CONFIG_TEST_CPU_PROXY)", ENOENT);
 	}
 
-	printf("  \"park\": [\n");
-	for (int k = 1; k <= max_k; k++) {
-		fprintf(stderr, "bench: park/unpark of %d CPU(s), %d reps\n", k, reps);
-		for (int r = 0; r < reps; r++) {
-			uint64_t t0 = now_ns();
-
-			write_or_die(PROXY_DIR "/park", top_cpus(k));
-			off[r] = now_ns() - t0;
-			t0 = now_ns();
-			write_or_die(PROXY_DIR "/unpark", top_cpus(k));
-			on[r] = now_ns() - t0;
-		}
-		printf("    {\"k\": %d,\n", k);
-		print_series("park", off, reps, 0);
-		print_series("unpark", on, reps, 1);
-		printf("    }%s\n", k == max_k ? "" : ",");
-	}
-	printf("  ],\n");
+	bench_writes("park", "park", "unpark", reps, max_k, 0);
 
 	if (nr_cpus >= 3) {
 		fprintf(stderr, "bench: stall seen by a spinner on CPU 1, %d reps\n", reps);
@@ -341,23 +356,7 @@ int main(int argc, char **argv)
 	printf("  ],\n");
 
 	/* The same k CPUs through the offline and online files: one write. */
-	printf("  \"mask\": [\n");
-	for (int k = 1; k <= max_k; k++) {
-		fprintf(stderr, "bench: mask offline/online of %d CPU(s), %d reps\n", k, reps);
-		for (int r = 0; r < reps; r++) {
-			uint64_t t0 = now_ns();
-
-			write_or_die(PROXY_DIR "/offline", top_cpus(k));
-			off[r] = now_ns() - t0;
-			t0 = now_ns();
-			write_or_die(PROXY_DIR "/online", top_cpus(k));
-			on[r] = now_ns() - t0;
-		}
-		printf("    {\"k\": %d,\n", k);
-		print_series("offline", off, reps, 0);
-		print_series("online", on, reps, 1);
-		printf("    }%s\n", k == max_k ? "" : ",");
-	}
-	printf("  ]\n}\nCPU_PROXY_BENCH_END\n");
+	bench_writes("mask", "offline", "online", reps, max_k, 1);
+	printf("}\nCPU_PROXY_BENCH_END\n");
 	return 0;
 }
