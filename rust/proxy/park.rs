@@ -152,9 +152,10 @@ fn unpark_set(guard: &MapsGuard, set: &Cpumask) {
     plan::for_each_bit(cpus, |cpu| guard.sched_unpark(cpu));
     guard.irqs_unpark(set);
     plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, false));
-    // SAFETY: `guard` holds the lock. Dropping proxies cannot fail for
-    // want of an active CPU; only for memory, and then stale proxies of
-    // unparked CPUs are harmless (nothing is sent to them).
+    // Dropping proxies cannot fail for want of an active CPU; only for
+    // memory, and then stale proxies of unparked CPUs are harmless
+    // (nothing is sent to them).
+    // SAFETY: `guard` holds the lock.
     let _ = unsafe { reproxy() };
 }
 
