@@ -49,7 +49,6 @@ struct cpu_proxy_cpu {
 	ktime_t next_event;		/* what N programmed into evt */
 	unsigned int cpu;
 	int proxy;			/* -1: none assigned */
-	bool ready;			/* the above initialised */
 	bool installed;			/* N is in its park loop, evt installed */
 	bool rearm;			/* next_event changed, timer not armed */
 	bool native;			/* a pass left work for N itself */
@@ -428,10 +427,8 @@ static void cpu_proxy_wq_park_fn(struct work_struct *work)
 	workqueue_park_cpu(container_of(work, struct cpu_proxy_cpu, wq_park)->cpu);
 }
 
-static void cpu_proxy_init_cpu(struct cpu_proxy_cpu *pc, unsigned int cpu)
+static void __init cpu_proxy_init_cpu(struct cpu_proxy_cpu *pc, unsigned int cpu)
 {
-	if (pc->ready)
-		return;
 	pc->cpu = cpu;
 	pc->proxy = -1;
 	pc->next_event = KTIME_MAX;
@@ -450,8 +447,18 @@ static void cpu_proxy_init_cpu(struct cpu_proxy_cpu *pc, unsigned int cpu)
 	pc->timer.function = cpu_proxy_timer_fn;
 	pc->kick = IRQ_WORK_INIT_HARD(cpu_proxy_kick_fn);
 	INIT_WORK(&pc->wq_park, cpu_proxy_wq_park_fn);
-	pc->ready = true;
 }
+
+/* Every possible CPU starts with no proxy (not CPU 0) and its devices set. */
+static int __init cpu_proxy_init(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		cpu_proxy_init_cpu(per_cpu_ptr(&cpu_proxy_cpus, cpu), cpu);
+	return 0;
+}
+core_initcall(cpu_proxy_init);
 
 /* Wait until @cpu's park loop is in the state @in, waking it meanwhile. */
 static int cpu_proxy_wait_loop(struct cpu_proxy_cpu *pc, bool in, u64 timeout_ns)
@@ -495,7 +502,7 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 	int ret;
 
 	cpu_maps_assert_held();
-	if (WARN_ON_ONCE(!pc->ready || pc->proxy < 0))
+	if (WARN_ON_ONCE(pc->proxy < 0))
 		return -EINVAL;
 	if (!per_cpu(cpu_proxy_want_park, cpu)) {
 		WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), true);
@@ -570,7 +577,6 @@ void cpu_proxy_set_proxy(unsigned int cpu, int proxy)
 	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
 
 	cpu_maps_assert_held();
-	cpu_proxy_init_cpu(pc, cpu);
 	if (pc->proxy == proxy)
 		return;
 	WRITE_ONCE(pc->proxy, proxy);
@@ -590,7 +596,5 @@ void cpu_proxy_set_proxy(unsigned int cpu, int proxy)
  */
 int cpu_proxy_get_proxy(unsigned int cpu)
 {
-	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
-
-	return READ_ONCE(pc->ready) ? READ_ONCE(pc->proxy) : -1;
+	return READ_ONCE(per_cpu_ptr(&cpu_proxy_cpus, cpu)->proxy);
 }

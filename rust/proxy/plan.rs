@@ -59,6 +59,15 @@ pub(crate) fn park(
     Ok(count(out))
 }
 
+/// Sets `out` to the CPUs of `req` that `bits(word index)` keeps; returns
+/// how many.
+fn select(req: &[usize], out: &mut [usize], bits: impl Fn(usize) -> usize) -> u32 {
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = req[i] & bits(i);
+    }
+    count(out)
+}
+
 /// Computes the CPUs an unpark of `req` changes into `out`; returns how
 /// many.
 pub(crate) fn unpark(
@@ -68,10 +77,7 @@ pub(crate) fn unpark(
     out: &mut [usize],
 ) -> Result<u32, PlanError> {
     check_online(req, online)?;
-    for i in 0..out.len() {
-        out[i] = req[i] & parked[i];
-    }
-    Ok(count(out))
+    Ok(select(req, out, |i| parked[i]))
 }
 
 /// Calls `f` with each set bit of `words`, lowest first.
@@ -126,10 +132,7 @@ pub(crate) fn online(
     out: &mut [usize],
 ) -> Result<u32, PlanError> {
     check_online(req, present)?;
-    for i in 0..out.len() {
-        out[i] = req[i] & !online[i];
-    }
-    Ok(count(out))
+    Ok(select(req, out, |i| !online[i]))
 }
 
 /// No proxy assigned.
