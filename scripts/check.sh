@@ -40,8 +40,9 @@ if bash "$REPO/scripts/kernel.sh" && bash "$REPO/scripts/initramfs.sh"; then
 	bash "$REPO/scripts/kernel.sh" >/dev/null || status=1
 	for smp in $CHECK_SMP; do
 		step "kselftests in QEMU, -smp $smp"
+		# -smp 8 takes 6-7 min here; room for a machine twice as slow.
 		python3 "$REPO/scripts/qemu-run.py" --job test --smp "$smp" \
-			--log "$OUT/logs/qemu-test-smp$smp.log" \
+			--timeout 1800 --log "$OUT/logs/qemu-test-smp$smp.log" \
 			--expect "$OUT/kselftest/kselftest-list.txt" \
 			--results "$RES/qemu-smp$smp" || status=1
 	done

@@ -15,7 +15,7 @@ ksft_skip=4
 P=/sys/devices/system/cpu/proxy
 D=/sys/kernel/debug/cpu_proxy_test
 CYCLES=${CYCLES:-1000}
-MASK_CYCLES=${MASK_CYCLES:-200}
+MASK_CYCLES=${MASK_CYCLES:-300}
 
 fail() { echo "not ok: $*"; cleanup; exit 1; }
 cleanup() {
