@@ -65,7 +65,8 @@ static DEFINE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
 DEFINE_PER_CPU(atomic_t, cpu_proxy_owner);
 DEFINE_PER_CPU(bool, cpu_proxy_proxied);
 DEFINE_PER_CPU(bool, cpu_proxy_want_park);
-DEFINE_PER_CPU(bool, cpu_proxy_stop_held);
+/* Parked CPUs a stop_machine() counts as stopped; under its mutex. */
+struct cpumask cpu_proxy_held_mask;
 
 /* Request functions a proxy must not run; filled at boot, then read-only. */
 #define CPU_PROXY_MAX_HW_BOUND 32
@@ -392,7 +393,7 @@ static bool cpu_proxy_may_leave(void)
 		return false;
 	/* Pairs with cpu_proxy_stop_parked(). */
 	smp_mb();
-	return !this_cpu_read(cpu_proxy_stop_held);
+	return !cpumask_test_cpu(smp_processor_id(), &cpu_proxy_held_mask);
 }
 
 /**
@@ -642,19 +643,17 @@ bool cpu_proxy_stop_parked(struct cpumask *stopping, const struct cpumask *keep)
 	bool any = false;
 
 	for_each_cpu(cpu, stopping) {
-		bool *held = per_cpu_ptr(&cpu_proxy_stop_held, cpu);
-
 		if (keep && cpumask_test_cpu(cpu, keep))
 			continue;
 		if (!READ_ONCE(per_cpu(cpu_proxy_want_park, cpu)) ||
 		    /* In its park loop; pairs with cpu_proxy_install(). */
 		    !smp_load_acquire(&per_cpu(cpu_proxy_cpus, cpu).installed))
 			continue;
-		WRITE_ONCE(*held, true);
+		cpumask_set_cpu(cpu, &cpu_proxy_held_mask);
 		/* Held before the unpark check; pairs with cpu_proxy_may_leave(). */
-		smp_mb();
+		smp_mb__after_atomic();
 		if (!READ_ONCE(per_cpu(cpu_proxy_want_park, cpu))) {
-			WRITE_ONCE(*held, false);
+			cpumask_clear_cpu(cpu, &cpu_proxy_held_mask);
 			continue;
 		}
 		__cpumask_clear_cpu(cpu, stopping);
@@ -683,12 +682,10 @@ void cpu_proxy_hold_parked(bool stop)
 {
 	unsigned int cpu;
 
-	for_each_online_cpu(cpu) {
+	for_each_cpu(cpu, &cpu_proxy_held_mask) {
 		atomic_t *owner = per_cpu_ptr(&cpu_proxy_owner, cpu);
 		int old = CPU_PROXY_STOPPED;
 
-		if (!READ_ONCE(per_cpu(cpu_proxy_stop_held, cpu)))
-			continue;
 		if (stop) {
 			while (atomic_cmpxchg(owner, CPU_PROXY_HALTED,
 					      CPU_PROXY_STOPPED) != CPU_PROXY_HALTED)
@@ -713,13 +710,10 @@ void cpu_proxy_unstop_parked(void)
 {
 	unsigned int cpu;
 
-	for_each_online_cpu(cpu) {
-		bool *held = per_cpu_ptr(&cpu_proxy_stop_held, cpu);
-
-		if (!READ_ONCE(*held))
-			continue;
+	for_each_cpu(cpu, &cpu_proxy_held_mask) {
 		/* Released before it may leave; pairs with cpu_proxy_may_leave(). */
-		smp_store_release(held, false);
+		smp_mb__before_atomic();
+		cpumask_clear_cpu(cpu, &cpu_proxy_held_mask);
 		if (!READ_ONCE(per_cpu(cpu_proxy_want_park, cpu)))
 			arch_cpu_proxy_wake(cpu);
 	}

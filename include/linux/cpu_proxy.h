@@ -125,14 +125,14 @@ static __always_inline bool cpu_proxy_in_proxy(void)
  * a stop_machine() counts as stopped in its park loop.
  */
 DECLARE_PER_CPU(bool, cpu_proxy_want_park);
-DECLARE_PER_CPU(bool, cpu_proxy_stop_held);
+extern struct cpumask cpu_proxy_held_mask;
 void cpu_proxy_idle(void);
 
 static __always_inline bool cpu_proxy_idle_parks(void)
 {
 	return static_branch_unlikely(&cpu_proxy_parked_key) &&
 	       (this_cpu_read(cpu_proxy_want_park) ||
-		this_cpu_read(cpu_proxy_stop_held));
+		cpumask_test_cpu(smp_processor_id(), &cpu_proxy_held_mask));
 }
 
 /*
