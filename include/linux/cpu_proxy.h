@@ -227,14 +227,6 @@ int cpu_proxy_hotplug_mask(const struct cpumask *mask, bool up, int *failed);
 int cpus_down_mask_maps_locked(const struct cpumask *mask, int *failed);
 int cpus_up_mask_maps_locked(const struct cpumask *mask, int *failed);
 
-/* Is a mask offline tearing its CPUs down at once (kernel/cpu.c)? */
-extern bool cpuhp_mask_batch;
-
-static inline bool cpu_proxy_mask_batch(void)
-{
-	return READ_ONCE(cpuhp_mask_batch);
-}
-
 /* Glue called by the Rust core; see kernel/cpu_proxy_glue.c. */
 void cpu_proxy_lock(void);
 void cpu_proxy_unlock(void);
@@ -288,11 +280,6 @@ static inline bool cpu_proxy_ipi_redirected(unsigned int cpu)
 }
 
 static inline bool cpu_proxy_in_proxy(void)
-{
-	return false;
-}
-
-static inline bool cpu_proxy_mask_batch(void)
 {
 	return false;
 }
