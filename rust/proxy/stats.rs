@@ -29,8 +29,6 @@ pub(crate) struct Stats {
     deferred_offlines: AtomicU64,
     /// Times a parked CPU left its halt loop.
     pub(crate) wakeups_while_parked: AtomicU64,
-    /// Parked CPUs that a `stop_machine()` counted as stopped, left halted.
-    pub(crate) stop_machine_held: AtomicU64,
 }
 
 impl Stats {
@@ -43,11 +41,10 @@ impl Stats {
             proxy_entries: AtomicU64::new(0),
             deferred_offlines: AtomicU64::new(0),
             wakeups_while_parked: AtomicU64::new(0),
-            stop_machine_held: AtomicU64::new(0),
         }
     }
 
-    fn entries(&self) -> [(&'static str, &AtomicU64); 7] {
+    fn entries(&self) -> [(&'static str, &AtomicU64); 6] {
         [
             ("parks", &self.parks),
             ("unparks", &self.unparks),
@@ -55,7 +52,6 @@ impl Stats {
             ("proxy_entries", &self.proxy_entries),
             ("deferred_offlines", &self.deferred_offlines),
             ("wakeups_while_parked", &self.wakeups_while_parked),
-            ("stop_machine_held", &self.stop_machine_held),
         ]
     }
 
@@ -129,7 +125,6 @@ mod tests {
                 ("proxy_entries", 0),
                 ("deferred_offlines", 0),
                 ("wakeups_while_parked", u64::MAX),
-                ("stop_machine_held", 0),
             ]
         );
         assert!(text.ends_with('\n'));
