@@ -65,6 +65,8 @@ static DEFINE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
 DEFINE_PER_CPU(atomic_t, cpu_proxy_owner);
 DEFINE_PER_CPU(bool, cpu_proxy_proxied);
 DEFINE_PER_CPU(bool, cpu_proxy_want_park);
+/* Parked CPUs a stop_machine() counts as stopped; under its mutex. */
+struct cpumask cpu_proxy_held_mask;
 
 /* Request functions a proxy must not run; filled at boot, then read-only. */
 #define CPU_PROXY_MAX_HW_BOUND 32
@@ -324,22 +326,37 @@ bool cpu_proxy_redirect_resched(unsigned int cpu)
 
 /**
  * cpu_proxy_claim_slow - take this CPU's context back from its proxy
+ * @nmi: called on NMI entry
  *
  * See cpu_proxy_irq_claim(). Waits while a pass runs; a pass never waits
- * for this CPU, so the wait is as short as a pass.
+ * for this CPU, so the wait is as short as a pass. While stop_machine()
+ * holds this CPU stopped, an interrupt waits, interrupts off, for the stop
+ * to end, as it would on a CPU in multi_cpu_stop(); an NMI runs, and the
+ * CPU stays stopped after it (STOPPED_NMI).
  */
-noinstr void cpu_proxy_claim_slow(void)
+noinstr void cpu_proxy_claim_slow(bool nmi)
 {
 	atomic_t *owner = this_cpu_ptr(&cpu_proxy_owner);
-	int old;
+	int old = raw_atomic_read(owner);
+	int new;
 
 	for (;;) {
-		old = raw_atomic_cmpxchg(owner, CPU_PROXY_HALTED, CPU_PROXY_NATIVE);
-		if (old == CPU_PROXY_NATIVE)
+		if (old == CPU_PROXY_NATIVE ||
+		    (nmi && old == CPU_PROXY_STOPPED_NMI))
 			return;
 		if (old == CPU_PROXY_HALTED)
+			new = CPU_PROXY_NATIVE;
+		else if (nmi && old == CPU_PROXY_STOPPED)
+			new = CPU_PROXY_STOPPED_NMI;
+		else
+			new = -1;	/* a pass runs, or a stop: wait */
+		if (new < 0) {
+			cpu_relax();
+			old = raw_atomic_read(owner);
+			continue;
+		}
+		if (raw_atomic_try_cmpxchg(owner, &old, new))
 			break;
-		cpu_relax();
 	}
 	this_cpu_ptr(&cpu_proxy_cpus)->halting = false;
 	arch_cpu_proxy_resume();
@@ -366,6 +383,19 @@ static void cpu_proxy_uninstall(struct cpu_proxy_cpu *pc)
 	smp_store_release(&pc->installed, false);
 }
 
+/*
+ * Unparked, and no stop_machine() counts on this CPU to stay in its loop?
+ * While one does, the CPU stays; cpu_proxy_unstop_parked() wakes it.
+ */
+static bool cpu_proxy_may_leave(void)
+{
+	if (this_cpu_read(cpu_proxy_want_park))
+		return false;
+	/* Pairs with cpu_proxy_stop_parked(). */
+	smp_mb();
+	return !cpumask_test_cpu(smp_processor_id(), &cpu_proxy_held_mask);
+}
+
 /**
  * cpu_proxy_idle - the idle loop of a parked CPU
  *
@@ -390,7 +420,7 @@ void cpu_proxy_idle(void)
 			pc->native = false;
 			cpu_proxy_pass(pc);
 		}
-		if (pc->native || !this_cpu_read(cpu_proxy_want_park))
+		if (pc->native || cpu_proxy_may_leave())
 			break;
 		if (current_clr_polling_and_test())
 			break;
@@ -408,7 +438,7 @@ void cpu_proxy_idle(void)
 		atomic_set_release(owner, CPU_PROXY_HALTED);
 		raw_safe_halt();
 		raw_local_irq_disable();
-		cpu_proxy_claim_slow();
+		cpu_proxy_claim_slow(false);
 		ct_cpuidle_exit();
 
 		WRITE_ONCE(pc->halting, false);
@@ -588,6 +618,105 @@ void cpu_proxy_set_proxy(unsigned int cpu, int proxy)
 	preempt_disable();
 	cpu_proxy_kick(pc);
 	preempt_enable();
+}
+
+/**
+ * cpu_proxy_stop_parked - count parked CPUs as stopped
+ * @stopping: the CPUs stop_machine() is to stop; those it need not wake
+ *            are cleared
+ * @keep: CPUs that must run the stop function themselves, or NULL
+ *
+ * A parked CPU in its park loop runs nothing of its own and is sent
+ * nothing: it needs no stopper to be stopped, only to stay in its loop.
+ * Until the stop is over it does (cpu_proxy_may_leave()), even if
+ * unparked meanwhile. While the other CPUs gather in multi_cpu_stop(),
+ * interrupts on, its work goes on as usual, on its proxy or on itself;
+ * when they all turn interrupts off, cpu_proxy_hold_parked() stops it too.
+ * A CPU being parked, not in its loop yet, is stopped the usual way.
+ *
+ * Context: the stopper's mutex held, so only one stop holds CPUs.
+ * Return: true if any CPU was left out of @stopping.
+ */
+bool cpu_proxy_stop_parked(struct cpumask *stopping, const struct cpumask *keep)
+{
+	unsigned int cpu;
+	bool any = false;
+
+	for_each_cpu(cpu, stopping) {
+		if (keep && cpumask_test_cpu(cpu, keep))
+			continue;
+		if (!READ_ONCE(per_cpu(cpu_proxy_want_park, cpu)) ||
+		    /* In its park loop; pairs with cpu_proxy_install(). */
+		    !smp_load_acquire(&per_cpu(cpu_proxy_cpus, cpu).installed))
+			continue;
+		cpumask_set_cpu(cpu, &cpu_proxy_held_mask);
+		/* Held before the unpark check; pairs with cpu_proxy_may_leave(). */
+		smp_mb__after_atomic();
+		if (!READ_ONCE(per_cpu(cpu_proxy_want_park, cpu))) {
+			cpumask_clear_cpu(cpu, &cpu_proxy_held_mask);
+			continue;
+		}
+		__cpumask_clear_cpu(cpu, stopping);
+		cpu_proxy_note_stop_held();
+		any = true;
+	}
+	return any;
+}
+
+/**
+ * cpu_proxy_hold_parked - stop, or release, what cpu_proxy_stop_parked() left out
+ * @stop: true as the stopped CPUs turn their interrupts off, false as they
+ *        are about to turn them back on
+ *
+ * Stopping waits for each held CPU to be halted, its proxy done with it,
+ * and marks it STOPPED. A held CPU awake for an interrupt, or for a
+ * per-CPU kthread, goes back to its halt in a moment: it cannot leave its
+ * loop, and the CPUs it may wait for still take interrupts. Releasing puts
+ * it back to HALTED (or NATIVE if an NMI took it) before any stopped CPU
+ * runs again, and has its proxy look at what was redirected meanwhile:
+ * a CPU leaving the stop may at once wait for the held CPU's work.
+ *
+ * Context: multi_cpu_stop(), the last CPU to reach a state.
+ */
+void cpu_proxy_hold_parked(bool stop)
+{
+	unsigned int cpu;
+
+	for_each_cpu(cpu, &cpu_proxy_held_mask) {
+		atomic_t *owner = per_cpu_ptr(&cpu_proxy_owner, cpu);
+		int old = CPU_PROXY_STOPPED;
+
+		if (stop) {
+			while (atomic_cmpxchg(owner, CPU_PROXY_HALTED,
+					      CPU_PROXY_STOPPED) != CPU_PROXY_HALTED)
+				cpu_relax();
+			continue;
+		}
+		if (!atomic_try_cmpxchg(owner, &old, CPU_PROXY_HALTED) &&
+		    old == CPU_PROXY_STOPPED_NMI)
+			atomic_set(owner, CPU_PROXY_NATIVE);
+		cpu_proxy_kick(per_cpu_ptr(&cpu_proxy_cpus, cpu));
+	}
+}
+
+/**
+ * cpu_proxy_unstop_parked - end what cpu_proxy_stop_parked() began
+ *
+ * The held CPUs may leave their loop again; those unparked during the
+ * stop are woken to do so.
+ * Context: the stopper's mutex held, the stop over.
+ */
+void cpu_proxy_unstop_parked(void)
+{
+	unsigned int cpu;
+
+	for_each_cpu(cpu, &cpu_proxy_held_mask) {
+		/* Released before it may leave; pairs with cpu_proxy_may_leave(). */
+		smp_mb__before_atomic();
+		cpumask_clear_cpu(cpu, &cpu_proxy_held_mask);
+		if (!READ_ONCE(per_cpu(cpu_proxy_want_park, cpu)))
+			arch_cpu_proxy_wake(cpu);
+	}
 }
 
 /**

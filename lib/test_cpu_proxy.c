@@ -40,6 +40,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/sort.h>
+#include <linux/stop_machine.h>
 #include <linux/timer.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
@@ -406,6 +407,24 @@ static int proxy_check_line(int len, const char *check, bool ok,
 	return len;
 }
 
+/* What a stop_machine() function saw of a parked CPU. */
+struct proxy_stop {
+	int n;			/* the parked CPU */
+	int owner;		/* its cpu_proxy_owner during the stop */
+	int cpu;		/* where the function ran */
+	u32 apic;
+};
+
+static int proxy_probe_stop(void *info)
+{
+	struct proxy_stop *s = info;
+
+	s->owner = atomic_read(per_cpu_ptr(&cpu_proxy_owner, s->n));
+	s->cpu = smp_processor_id();
+	s->apic = read_apic_id();
+	return 0;
+}
+
 /* Ran as @cpu but on the hardware of its proxy, not on @cpu's own? */
 static bool proxy_probe_proxied(struct proxy_probe *p, int cpu, u32 n_apic)
 {
@@ -417,6 +436,7 @@ static int proxy_check(int n)
 	struct proxy_probe *p, *each;
 	u32 n_apic = per_cpu(x86_cpu_to_apicid, n);
 	int proxy = cpu_proxy_get_proxy(n);
+	struct proxy_stop stop = { .n = n };
 	u32 lo, hi;
 	u64 t0, late;
 	int len = 0, ret, i;
@@ -515,6 +535,33 @@ static int proxy_check(int n)
 	ret = rdmsr_safe_on_cpu(n, MSR_TSC_AUX, &lo, &hi);
 	len = proxy_check_line(len, "rdmsr_safe_on_cpu", !ret && (lo & 0xfff) == n,
 			       "ret %d tsc_aux %#x", ret, lo);
+
+	/*
+	 * stop_machine() counts halted N as stopped: held STOPPED while the
+	 * function runs, its stopper not woken. N may be awake for a moment
+	 * of its own (it is then stopped the usual way): try a few times.
+	 */
+	for (i = 0; i < 5; i++) {
+		stop.owner = -1;
+		ret = stop_machine(proxy_probe_stop, &stop, NULL);
+		if (!ret && stop.owner == CPU_PROXY_STOPPED)
+			break;
+		usleep_range(1000, 2000);
+	}
+	lo = atomic_read(per_cpu_ptr(&cpu_proxy_owner, n));
+	len = proxy_check_line(len, "stop_machine_holds",
+			       !ret && stop.owner == CPU_PROXY_STOPPED &&
+			       lo != CPU_PROXY_STOPPED,
+			       "ret %d owner_during %d owner_after %u tries %d",
+			       ret, stop.owner, lo, i + 1);
+
+	/* A stop whose function must run on N: N runs it, on its hardware. */
+	stop.cpu = -1;
+	ret = stop_machine(proxy_probe_stop, &stop, cpumask_of(n));
+	len = proxy_check_line(len, "stop_machine_on_cpu",
+			       !ret && stop.cpu == n && stop.apic == n_apic,
+			       "ret %d cpu %d apic %u n_apic %u", ret, stop.cpu,
+			       stop.apic, n_apic);
 
 	kfree(p);
 	kfree(each);

@@ -50,6 +50,9 @@ void cpu_proxy_note_wakeup(void);
  * NATIVE: the CPU itself, as usual (always so outside the park loop).
  * HALTED: nobody; the CPU sleeps in its park loop and its proxy may take
  *         over. PROXY: its proxy runs it, under the CPU's per-CPU base.
+ * STOPPED: nobody, held so by stop_machine(), which counts the halted CPU
+ *         as stopped (cpu_proxy_stop_parked()). STOPPED_NMI: the same,
+ *         but an NMI took the context (NMIs run on stopped CPUs too).
  * Exactly one of the CPU or a proxy runs the CPU's per-CPU context at any
  * time: an interrupt that wakes a halted CPU first waits for a running
  * proxy to finish (cpu_proxy_irq_claim()).
@@ -58,11 +61,13 @@ enum cpu_proxy_owner {
 	CPU_PROXY_NATIVE,
 	CPU_PROXY_HALTED,
 	CPU_PROXY_PROXY,
+	CPU_PROXY_STOPPED,
+	CPU_PROXY_STOPPED_NMI,
 };
 
 DECLARE_PER_CPU(atomic_t, cpu_proxy_owner);
 
-void cpu_proxy_claim_slow(void);
+void cpu_proxy_claim_slow(bool nmi);
 
 /**
  * cpu_proxy_irq_claim - make this CPU the owner of its context again
@@ -77,7 +82,21 @@ static __always_inline void cpu_proxy_irq_claim(void)
 {
 	if (static_branch_unlikely(&cpu_proxy_parked_key) &&
 	    raw_atomic_read(this_cpu_ptr(&cpu_proxy_owner)) != CPU_PROXY_NATIVE)
-		cpu_proxy_claim_slow();
+		cpu_proxy_claim_slow(false);
+}
+
+/**
+ * cpu_proxy_nmi_claim - cpu_proxy_irq_claim() for NMI entry
+ *
+ * As cpu_proxy_irq_claim(), except that an NMI does not wait for a
+ * stop_machine() that holds this CPU to end: it runs, as NMIs do on CPUs
+ * that stop_machine() stopped, and the CPU stays held afterwards.
+ */
+static __always_inline void cpu_proxy_nmi_claim(void)
+{
+	if (static_branch_unlikely(&cpu_proxy_parked_key) &&
+	    raw_atomic_read(this_cpu_ptr(&cpu_proxy_owner)) != CPU_PROXY_NATIVE)
+		cpu_proxy_claim_slow(true);
 }
 
 /* Redirection of IPIs to a parked CPU; see kernel/cpu_proxy_proxy.c. */
@@ -101,14 +120,19 @@ static __always_inline bool cpu_proxy_in_proxy(void)
 	       this_cpu_read(cpu_proxy_proxied);
 }
 
-/* The idle loop of a CPU told to park (kernel/cpu_proxy_proxy.c). */
+/*
+ * The idle loop of a CPU told to park (kernel/cpu_proxy_proxy.c), or that
+ * a stop_machine() counts as stopped in its park loop.
+ */
 DECLARE_PER_CPU(bool, cpu_proxy_want_park);
+extern struct cpumask cpu_proxy_held_mask;
 void cpu_proxy_idle(void);
 
 static __always_inline bool cpu_proxy_idle_parks(void)
 {
 	return static_branch_unlikely(&cpu_proxy_parked_key) &&
-	       this_cpu_read(cpu_proxy_want_park);
+	       (this_cpu_read(cpu_proxy_want_park) ||
+		cpumask_test_cpu(smp_processor_id(), &cpu_proxy_held_mask));
 }
 
 /*
@@ -130,6 +154,15 @@ u32 cpu_proxy_cpu_package(unsigned int cpu);
 int cpu_proxy_cpu_down(unsigned int cpu);	/* Rust */
 void cpu_proxy_note_proxied_ipi(void);
 void cpu_proxy_note_proxy_entry(void);
+void cpu_proxy_note_stop_held(void);
+
+/*
+ * stop_machine(): parked CPUs in their park loop count as stopped
+ * (kernel/cpu_proxy_proxy.c). Called under the stopper's mutex.
+ */
+bool cpu_proxy_stop_parked(struct cpumask *stopping, const struct cpumask *keep);
+void cpu_proxy_hold_parked(bool stop);
+void cpu_proxy_unstop_parked(void);
 
 /* Architecture: run @fn(@arg) on this CPU's hardware as @cpu. */
 void arch_cpu_proxy_run(unsigned int cpu, void (*fn)(void *), void *arg);
@@ -194,6 +227,14 @@ int cpu_proxy_hotplug_mask(const struct cpumask *mask, bool up, int *failed);
 int cpus_down_mask_maps_locked(const struct cpumask *mask, int *failed);
 int cpus_up_mask_maps_locked(const struct cpumask *mask, int *failed);
 
+/* Is a mask offline tearing its CPUs down at once (kernel/cpu.c)? */
+extern bool cpuhp_mask_batch;
+
+static inline bool cpu_proxy_mask_batch(void)
+{
+	return READ_ONCE(cpuhp_mask_batch);
+}
+
 /* Glue called by the Rust core; see kernel/cpu_proxy_glue.c. */
 void cpu_proxy_lock(void);
 void cpu_proxy_unlock(void);
@@ -237,12 +278,21 @@ static inline void cpu_proxy_irq_claim(void)
 {
 }
 
+static inline void cpu_proxy_nmi_claim(void)
+{
+}
+
 static inline bool cpu_proxy_ipi_redirected(unsigned int cpu)
 {
 	return false;
 }
 
 static inline bool cpu_proxy_in_proxy(void)
+{
+	return false;
+}
+
+static inline bool cpu_proxy_mask_batch(void)
 {
 	return false;
 }

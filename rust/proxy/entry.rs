@@ -123,6 +123,14 @@ extern "C" fn cpu_proxy_note_wakeup() {
         .fetch_add(1, Ordering::Relaxed);
 }
 
+/// Counts a parked CPU that a `stop_machine()` counted as stopped.
+#[no_mangle]
+extern "C" fn cpu_proxy_note_stop_held() {
+    stats::STATS
+        .stop_machine_held
+        .fetch_add(1, Ordering::Relaxed);
+}
+
 /// Counts an IPI to a parked CPU that its proxy took.
 #[no_mangle]
 extern "C" fn cpu_proxy_note_proxied_ipi() {

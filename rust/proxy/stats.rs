@@ -29,6 +29,8 @@ pub(crate) struct Stats {
     deferred_offlines: AtomicU64,
     /// Times a parked CPU left its halt loop.
     pub(crate) wakeups_while_parked: AtomicU64,
+    /// Parked CPUs that a `stop_machine()` counted as stopped, left halted.
+    pub(crate) stop_machine_held: AtomicU64,
 }
 
 impl Stats {
@@ -41,10 +43,11 @@ impl Stats {
             proxy_entries: AtomicU64::new(0),
             deferred_offlines: AtomicU64::new(0),
             wakeups_while_parked: AtomicU64::new(0),
+            stop_machine_held: AtomicU64::new(0),
         }
     }
 
-    fn entries(&self) -> [(&'static str, &AtomicU64); 6] {
+    fn entries(&self) -> [(&'static str, &AtomicU64); 7] {
         [
             ("parks", &self.parks),
             ("unparks", &self.unparks),
@@ -52,6 +55,7 @@ impl Stats {
             ("proxy_entries", &self.proxy_entries),
             ("deferred_offlines", &self.deferred_offlines),
             ("wakeups_while_parked", &self.wakeups_while_parked),
+            ("stop_machine_held", &self.stop_machine_held),
         ]
     }
 
@@ -125,6 +129,7 @@ mod tests {
                 ("proxy_entries", 0),
                 ("deferred_offlines", 0),
                 ("wakeups_while_parked", u64::MAX),
+                ("stop_machine_held", 0),
             ]
         );
         assert!(text.ends_with('\n'));

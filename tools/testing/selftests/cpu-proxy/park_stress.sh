@@ -4,16 +4,18 @@
 # Park and unpark random CPU subsets, many times, while rcutorture and an
 # IPI storm run, with native offline/online of an unparked CPU in the
 # middle while others are parked; then offline and online random masks in
-# one operation each (some while a CPU outside the mask is parked). Passes
-# if every write succeeds and the parked and offline files always tell the
-# truth, the storm kept going, and rcutorture ends with SUCCESS. (The QEMU runner also fails the run on any BUG,
-# WARNING, lockup or RCU stall in the console.)
+# one operation each (some while a CPU outside the mask is parked, which
+# their stop_machine() must count as stopped). Passes if every write
+# succeeds and the parked and offline files always tell the truth, the
+# storm kept going, stop_machine() held parked CPUs, and rcutorture ends
+# with SUCCESS. (The QEMU runner also fails the run on any BUG, WARNING,
+# lockup or RCU stall in the console.)
 
 ksft_skip=4
 P=/sys/devices/system/cpu/proxy
 D=/sys/kernel/debug/cpu_proxy_test
 CYCLES=${CYCLES:-1000}
-MASK_CYCLES=${MASK_CYCLES:-200}
+MASK_CYCLES=${MASK_CYCLES:-300}
 
 fail() { echo "not ok: $*"; cleanup; exit 1; }
 cleanup() {
@@ -46,6 +48,7 @@ echo all >$P/unpark || fail "cannot unpark everything to start from"
 modprobe rcutorture stat_interval=15 || fail "cannot load rcutorture (CONFIG_RCU_TORTURE_TEST=m)"
 echo 3600 >$D/ipi_storm || fail "cannot start the IPI storm"
 storm0=$(awk '{ print $2 }' $D/ipi_storm)
+held0=$(awk '$1 == "stop_machine_held" { print $2 }' $P/stats)
 
 # The cpulist of the bits of $1, and the same as ranges (as "parked" shows).
 list_of() {
@@ -121,6 +124,11 @@ echo 0 >$D/ipi_storm
 [ -z "$(cat $P/parked)" ] || fail "CPUs left parked: $(cat $P/parked)"
 ((storm1 > storm0)) || fail "the IPI storm made no progress ($storm0 -> $storm1)"
 echo "# IPI storm: $((storm1 - storm0)) rounds during the cycles"
+# Each native and mask offline above ran a stop_machine() with a CPU
+# parked: parked CPUs are counted as stopped, not woken to stop.
+held1=$(awk '$1 == "stop_machine_held" { print $2 }' $P/stats)
+((held1 > held0)) || fail "no stop_machine() counted a parked CPU as stopped"
+echo "# stop_machine(): $((held1 - held0)) parked CPUs counted as stopped"
 
 torture_end
 echo 0 >$EXPEDITED
