@@ -44,6 +44,7 @@ struct cpu_proxy_cpu {
 	struct clock_event_device evt;	/* stands in for N's tick device */
 	struct clock_event_device *saved_evt;
 	struct hrtimer timer;		/* on the proxy: N's next expiry */
+	struct hrtimer retry;		/* on the proxy: N was slow to halt */
 	struct irq_work kick;		/* on the proxy: run a pass for N */
 	struct work_struct wq_park;	/* on N: unbind its per-CPU pools */
 	ktime_t next_event;		/* what N programmed into evt */
@@ -62,6 +63,15 @@ struct cpu_proxy_cpu {
 };
 
 static DEFINE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
+
+/*
+ * A proxy that finds N on its way to hlt waits this long for it, with
+ * interrupts off, then looks again after CPU_PROXY_HALT_RETRY_NS instead
+ * of holding its own CPU: N needs a few instructions, unless its (virtual)
+ * CPU is held up, and then spinning only keeps it held up longer.
+ */
+#define CPU_PROXY_HALT_SPIN_NS		(10 * NSEC_PER_USEC)
+#define CPU_PROXY_HALT_RETRY_NS		(50 * NSEC_PER_USEC)
 DEFINE_PER_CPU(atomic_t, cpu_proxy_owner);
 DEFINE_PER_CPU(bool, cpu_proxy_proxied);
 DEFINE_PER_CPU(bool, cpu_proxy_want_park);
@@ -217,16 +227,18 @@ again:
 		/*
 		 * NATIVE while N is on its way to hlt (it kicked us before it
 		 * gave its context up): wait the few instructions until it
-		 * halts. Otherwise N runs itself and will look at its work.
+		 * halts, then look again a little later. Otherwise N runs
+		 * itself and will look at its work.
 		 */
 		if (old == CPU_PROXY_NATIVE && READ_ONCE(pc->halting)) {
 			if (!spin_until)
-				spin_until = ktime_get_ns() + NSEC_PER_MSEC;
+				spin_until = ktime_get_ns() + CPU_PROXY_HALT_SPIN_NS;
 			if (ktime_get_ns() < spin_until) {
 				cpu_relax();
 				goto again;
 			}
-			cpu_proxy_kick(pc);
+			hrtimer_start(&pc->retry, ns_to_ktime(CPU_PROXY_HALT_RETRY_NS),
+				      HRTIMER_MODE_REL_PINNED_HARD);
 		}
 		return;
 	}
@@ -261,6 +273,12 @@ static void cpu_proxy_kick_fn(struct irq_work *work)
 static enum hrtimer_restart cpu_proxy_timer_fn(struct hrtimer *timer)
 {
 	cpu_proxy_service(container_of(timer, struct cpu_proxy_cpu, timer));
+	return HRTIMER_NORESTART;
+}
+
+static enum hrtimer_restart cpu_proxy_retry_fn(struct hrtimer *timer)
+{
+	cpu_proxy_service(container_of(timer, struct cpu_proxy_cpu, retry));
 	return HRTIMER_NORESTART;
 }
 
@@ -374,6 +392,7 @@ static void cpu_proxy_install(struct cpu_proxy_cpu *pc)
 static void cpu_proxy_uninstall(struct cpu_proxy_cpu *pc)
 {
 	hrtimer_cancel(&pc->timer);
+	hrtimer_cancel(&pc->retry);
 	if (pc->saved_evt)
 		tick_swap_this_cpu_device(pc->saved_evt);
 	pc->saved_evt = NULL;
@@ -475,6 +494,8 @@ static void __init cpu_proxy_init_cpu(struct cpu_proxy_cpu *pc, unsigned int cpu
 	pc->evt.cpumask = cpumask_of(cpu);
 	hrtimer_init(&pc->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_PINNED_HARD);
 	pc->timer.function = cpu_proxy_timer_fn;
+	hrtimer_init(&pc->retry, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	pc->retry.function = cpu_proxy_retry_fn;
 	pc->kick = IRQ_WORK_INIT_HARD(cpu_proxy_kick_fn);
 	INIT_WORK(&pc->wq_park, cpu_proxy_wq_park_fn);
 }
@@ -614,6 +635,7 @@ void cpu_proxy_set_proxy(unsigned int cpu, int proxy)
 	if (proxy < 0 || !smp_load_acquire(&pc->installed))
 		return;
 	hrtimer_cancel(&pc->timer);
+	hrtimer_cancel(&pc->retry);
 	atomic_set(&pc->moved, 1);
 	preempt_disable();
 	cpu_proxy_kick(pc);
