@@ -39,6 +39,15 @@
 #include <linux/workqueue.h>
 #include <asm/irq_regs.h>
 
+/*
+ * A proxy that finds N on its way to hlt waits this long for it, with
+ * interrupts off, then looks again after CPU_PROXY_HALT_RETRY_NS instead
+ * of holding its own CPU: N needs a few instructions, unless its (virtual)
+ * CPU is held up, and then spinning only keeps it held up longer.
+ */
+#define CPU_PROXY_HALT_SPIN_NS		(10 * NSEC_PER_USEC)
+#define CPU_PROXY_HALT_RETRY_NS		(50 * NSEC_PER_USEC)
+
 /* The part of a parked CPU's state that its proxy works with. */
 struct cpu_proxy_cpu {
 	struct clock_event_device evt;	/* stands in for N's tick device */
@@ -63,15 +72,6 @@ struct cpu_proxy_cpu {
 };
 
 static DEFINE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
-
-/*
- * A proxy that finds N on its way to hlt waits this long for it, with
- * interrupts off, then looks again after CPU_PROXY_HALT_RETRY_NS instead
- * of holding its own CPU: N needs a few instructions, unless its (virtual)
- * CPU is held up, and then spinning only keeps it held up longer.
- */
-#define CPU_PROXY_HALT_SPIN_NS		(10 * NSEC_PER_USEC)
-#define CPU_PROXY_HALT_RETRY_NS		(50 * NSEC_PER_USEC)
 DEFINE_PER_CPU(atomic_t, cpu_proxy_owner);
 DEFINE_PER_CPU(bool, cpu_proxy_proxied);
 DEFINE_PER_CPU(bool, cpu_proxy_want_park);
