@@ -43,7 +43,8 @@
  * A proxy that finds N on its way to hlt waits this long for it, with
  * interrupts off, then looks again after CPU_PROXY_HALT_RETRY_NS instead
  * of holding its own CPU: N needs a few instructions, unless its (virtual)
- * CPU is held up, and then spinning only keeps it held up longer.
+ * CPU is held up, and then spinning only keeps it held up longer. A proxy
+ * interrupted with its bottom halves off looks again after that long too.
  */
 #define CPU_PROXY_HALT_SPIN_NS		(10 * NSEC_PER_USEC)
 #define CPU_PROXY_HALT_RETRY_NS		(50 * NSEC_PER_USEC)
@@ -53,7 +54,7 @@ struct cpu_proxy_cpu {
 	struct clock_event_device evt;	/* stands in for N's tick device */
 	struct clock_event_device *saved_evt;
 	struct hrtimer timer;		/* on the proxy: N's next expiry */
-	struct hrtimer retry;		/* on the proxy: N was slow to halt */
+	struct hrtimer retry;		/* on the proxy: look again later */
 	struct irq_work kick;		/* on the proxy: run a pass for N */
 	struct work_struct wq_park;	/* on N: unbind its per-CPU pools */
 	ktime_t next_event;		/* what N programmed into evt */
@@ -219,6 +220,17 @@ static void cpu_proxy_service(struct cpu_proxy_cpu *pc)
 	if (READ_ONCE(pc->proxy) != smp_processor_id()) {
 		/* Proxy changed since this was queued: hand it over. */
 		cpu_proxy_kick(pc);
+		return;
+	}
+	/*
+	 * A pass runs N's softirqs on this CPU's hardware. If this CPU was
+	 * interrupted with its bottom halves off (spin_lock_bh()) or in a
+	 * softirq, a softirq handler of N's may want the very lock it holds
+	 * and spin on it forever: look again once this CPU is out of there.
+	 */
+	if (softirq_count()) {
+		hrtimer_start(&pc->retry, ns_to_ktime(CPU_PROXY_HALT_RETRY_NS),
+			      HRTIMER_MODE_REL_PINNED_HARD);
 		return;
 	}
 again:
