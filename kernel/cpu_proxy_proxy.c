@@ -49,6 +49,19 @@
 #define CPU_PROXY_HALT_SPIN_NS		(10 * NSEC_PER_USEC)
 #define CPU_PROXY_HALT_RETRY_NS		(50 * NSEC_PER_USEC)
 
+/*
+ * Unbinding N's per-CPU workqueue pools (cpu_proxy_cpu.wq_state): the
+ * parker asks (REQ), N takes the request from its idle task (BUSY) and
+ * does its half (DONE), the parker does the rest (IDLE again). A request
+ * N has not taken yet is withdrawn by the parker (REQ to IDLE).
+ */
+enum {
+	CPU_PROXY_WQ_IDLE,
+	CPU_PROXY_WQ_REQ,
+	CPU_PROXY_WQ_BUSY,
+	CPU_PROXY_WQ_DONE,
+};
+
 /* The part of a parked CPU's state that its proxy works with. */
 struct cpu_proxy_cpu {
 	struct clock_event_device evt;	/* stands in for N's tick device */
@@ -56,7 +69,6 @@ struct cpu_proxy_cpu {
 	struct hrtimer timer;		/* on the proxy: N's next expiry */
 	struct hrtimer retry;		/* on the proxy: look again later */
 	struct irq_work kick;		/* on the proxy: run a pass for N */
-	struct work_struct wq_park;	/* on N: unbind its per-CPU pools */
 	ktime_t next_event;		/* what N programmed into evt */
 	unsigned int cpu;
 	int proxy;			/* -1: none assigned */
@@ -65,8 +77,8 @@ struct cpu_proxy_cpu {
 	bool native;			/* a pass left work for N itself */
 	bool halting;			/* N is between its last check and hlt */
 	bool unwatched;			/* the soft-lockup watchdog is off for N */
-	bool wq_queued;			/* wq_park queued, not yet flushed */
 	bool wq_unbound;		/* N's per-CPU pools are unbound */
+	atomic_t wq_state;		/* CPU_PROXY_WQ_*: unbinding N's pools */
 	atomic_t work;			/* calls were queued for N */
 	atomic_t resched;		/* a resched kick was redirected */
 	atomic_t moved;			/* the proxy changed: re-arm there */
@@ -427,6 +439,22 @@ static bool cpu_proxy_may_leave(void)
 	return !cpumask_test_cpu(smp_processor_id(), &cpu_proxy_held_mask);
 }
 
+/*
+ * N's half of unbinding its per-CPU pools, if the parker asked for it: in
+ * the idle task no worker of N is between the checks that make this safe
+ * only on N (workqueue_park_cpu_local()). The parker does the other half.
+ */
+static void cpu_proxy_wq_local(struct cpu_proxy_cpu *pc)
+{
+	/* Fully ordered: after the caller saw cpu_proxy_want_park. */
+	if (atomic_cmpxchg(&pc->wq_state, CPU_PROXY_WQ_REQ,
+			   CPU_PROXY_WQ_BUSY) != CPU_PROXY_WQ_REQ)
+		return;
+	workqueue_park_cpu_local(pc->cpu);
+	/* Pairs with cpu_proxy_wq_done(). */
+	atomic_set_release(&pc->wq_state, CPU_PROXY_WQ_DONE);
+}
+
 /**
  * cpu_proxy_idle - the idle loop of a parked CPU
  *
@@ -442,6 +470,7 @@ void cpu_proxy_idle(void)
 	atomic_t *owner = this_cpu_ptr(&cpu_proxy_owner);
 
 	lockdep_assert_irqs_disabled();
+	cpu_proxy_wq_local(pc);
 	cpu_proxy_install(pc);
 	tick_nohz_idle_stop_tick();
 
@@ -482,12 +511,6 @@ void cpu_proxy_idle(void)
 	local_irq_enable();
 }
 
-/* On N, in one of its bound kworkers. */
-static void cpu_proxy_wq_park_fn(struct work_struct *work)
-{
-	workqueue_park_cpu(container_of(work, struct cpu_proxy_cpu, wq_park)->cpu);
-}
-
 static void __init cpu_proxy_init_cpu(struct cpu_proxy_cpu *pc, unsigned int cpu)
 {
 	pc->cpu = cpu;
@@ -509,7 +532,6 @@ static void __init cpu_proxy_init_cpu(struct cpu_proxy_cpu *pc, unsigned int cpu
 	hrtimer_init(&pc->retry, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	pc->retry.function = cpu_proxy_retry_fn;
 	pc->kick = IRQ_WORK_INIT_HARD(cpu_proxy_kick_fn);
-	INIT_WORK(&pc->wq_park, cpu_proxy_wq_park_fn);
 }
 
 /* Every possible CPU starts with no proxy (not CPU 0) and its devices set. */
@@ -523,13 +545,26 @@ static int __init cpu_proxy_init(void)
 }
 core_initcall(cpu_proxy_init);
 
-/* Wait until @cpu's park loop is in the state @in, waking it meanwhile. */
-static int cpu_proxy_wait_loop(struct cpu_proxy_cpu *pc, bool in, u64 timeout_ns)
+static bool cpu_proxy_in_loop(struct cpu_proxy_cpu *pc, bool in)
+{
+	/* Pairs with cpu_proxy_install() and cpu_proxy_uninstall(). */
+	return smp_load_acquire(&pc->installed) == in;
+}
+
+static bool cpu_proxy_wq_done(struct cpu_proxy_cpu *pc, bool unused)
+{
+	/* Pairs with cpu_proxy_wq_local(). */
+	return atomic_read_acquire(&pc->wq_state) == CPU_PROXY_WQ_DONE;
+}
+
+/* Wait until @done(@pc, @arg), waking @pc's CPU meanwhile. */
+static int cpu_proxy_wait(struct cpu_proxy_cpu *pc,
+			  bool (*done)(struct cpu_proxy_cpu *, bool), bool arg,
+			  u64 timeout_ns)
 {
 	u64 start = ktime_get_ns(), kicked = start;
 
-	/* Pairs with cpu_proxy_install() and cpu_proxy_uninstall(). */
-	while (smp_load_acquire(&pc->installed) != in) {
+	while (!done(pc, arg)) {
 		u64 now = ktime_get_ns();
 
 		if (fatal_signal_pending(current))
@@ -540,7 +575,7 @@ static int cpu_proxy_wait_loop(struct cpu_proxy_cpu *pc, bool in, u64 timeout_ns
 			arch_cpu_proxy_wake(pc->cpu);
 			kicked = now;
 		}
-		/* Entering or leaving takes microseconds: spin, then sleep. */
+		/* The CPU needs microseconds: spin, then sleep. */
 		if (now - start < 200 * NSEC_PER_USEC)
 			cpu_relax();
 		else
@@ -550,13 +585,88 @@ static int cpu_proxy_wait_loop(struct cpu_proxy_cpu *pc, bool in, u64 timeout_ns
 }
 
 /**
+ * cpu_proxy_wq_lock - start parking a set of CPUs
+ *
+ * Until cpu_proxy_wq_unlock(), workers do not attach to or detach from
+ * any pool, so that each parking CPU and the parker can unbind its
+ * per-CPU pools in halves (workqueue_park_lock()).
+ * Context: process context, cpu_proxy_lock() held; may sleep.
+ */
+void cpu_proxy_wq_lock(void)
+{
+	cpu_maps_assert_held();
+	workqueue_park_lock();
+}
+
+/* The parker's half, once @pc's CPU did its own. */
+static void cpu_proxy_wq_finish(struct cpu_proxy_cpu *pc)
+{
+	workqueue_park_cpu_unbind(pc->cpu);
+	pc->wq_unbound = true;
+	atomic_set(&pc->wq_state, CPU_PROXY_WQ_IDLE);
+}
+
+/**
+ * cpu_proxy_wq_unbind - unbind a parking CPU's per-CPU pools
+ * @cpu: a CPU told to park (cpu_proxy_enter(@cpu, 0))
+ * @timeout_ns: give up after this long
+ *
+ * Waits for @cpu to reach its idle task and do its half, then does the
+ * rest: its workers may run, and work queued for it is served, elsewhere.
+ * Context: process context, cpu_proxy_wq_lock() held.
+ * Return: 0, -EBUSY (@cpu did not go idle in time) or -EINTR.
+ */
+int cpu_proxy_wq_unbind(unsigned int cpu, u64 timeout_ns)
+{
+	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
+	int ret;
+
+	if (atomic_read(&pc->wq_state) == CPU_PROXY_WQ_IDLE)
+		return 0;
+	ret = cpu_proxy_wait(pc, cpu_proxy_wq_done, false, timeout_ns);
+	if (!ret)
+		cpu_proxy_wq_finish(pc);
+	return ret;
+}
+
+/**
+ * cpu_proxy_wq_unlock - end what cpu_proxy_wq_lock() started
+ *
+ * Finishes the unbinding of every CPU that did its half, withdraws the
+ * requests no CPU took (their pools stay bound), and lets workers attach
+ * and detach again.
+ * Context: process context, cpu_proxy_wq_lock() held.
+ */
+void cpu_proxy_wq_unlock(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
+		int old = atomic_cmpxchg(&pc->wq_state, CPU_PROXY_WQ_REQ,
+					 CPU_PROXY_WQ_IDLE);
+
+		if (old == CPU_PROXY_WQ_IDLE || old == CPU_PROXY_WQ_REQ)
+			continue;
+		/* Taken: the CPU's half is short, with interrupts off. */
+		while (!cpu_proxy_wq_done(pc, false))
+			cpu_relax();
+		cpu_proxy_wq_finish(pc);
+	}
+	workqueue_park_unlock();
+}
+
+/**
  * cpu_proxy_enter - make a parking CPU enter its park loop
  * @cpu: a CPU being parked, with a proxy assigned
  * @timeout_ns: give up after this long; 0: only tell the CPU, do not wait
  *
  * Told before its tasks are pushed away, the CPU goes straight from its
- * last task into the park loop; a second call waits for that.
- * Context: process context, cpu_proxy_lock() held.
+ * last task into the park loop, on the way doing its half of unbinding its
+ * per-CPU pools (cpu_proxy_wq_unbind()); a second call, once the pools
+ * are unbound, waits for the loop.
+ * Context: process context, cpu_proxy_lock() held; cpu_proxy_wq_lock()
+ * held to tell, not held to wait.
  * Return: 0, -EINVAL (no proxy), -EBUSY (did not enter in time) or -EINTR.
  */
 int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
@@ -568,20 +678,16 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 	if (WARN_ON_ONCE(pc->proxy < 0))
 		return -EINVAL;
 	if (!per_cpu(cpu_proxy_want_park, cpu)) {
+		/* Asked before the CPU can see that it parks. */
+		atomic_set(&pc->wq_state, CPU_PROXY_WQ_REQ);
+		smp_wmb();
 		WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), true);
 		/* Seen by the CPU's idle loop once it next goes idle. */
 		smp_mb();
-		/* Its per-CPU pools are unbound on the CPU itself. */
-		pc->wq_queued = queue_work_on(cpu, system_highpri_wq, &pc->wq_park);
 	}
 	if (!timeout_ns)
 		return 0;
-	if (pc->wq_queued) {
-		flush_work(&pc->wq_park);
-		pc->wq_queued = false;
-		pc->wq_unbound = true;
-	}
-	ret = cpu_proxy_wait_loop(pc, true, timeout_ns);
+	ret = cpu_proxy_wait(pc, cpu_proxy_in_loop, true, timeout_ns);
 	if (ret) {
 		cpu_proxy_leave(cpu, timeout_ns);
 		return ret;
@@ -597,7 +703,8 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
  * @timeout_ns: give up after this long
  *
  * On return the CPU owns its context and clock-event device again.
- * Context: process context, cpu_proxy_lock() held.
+ * Context: process context, cpu_proxy_lock() held, cpu_proxy_wq_lock()
+ * not held.
  * Return: 0, -EBUSY or -EINTR.
  */
 int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns)
@@ -606,16 +713,12 @@ int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns)
 	int ret;
 
 	cpu_maps_assert_held();
+	WARN_ON_ONCE(atomic_read(&pc->wq_state) != CPU_PROXY_WQ_IDLE);
 	WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), false);
 	/* Seen by the park loop once the wakeup below lands. */
 	smp_mb();
 	arch_cpu_proxy_wake(cpu);
-	ret = cpu_proxy_wait_loop(pc, false, timeout_ns);
-	if (pc->wq_queued) {
-		flush_work(&pc->wq_park);
-		pc->wq_queued = false;
-		pc->wq_unbound = true;
-	}
+	ret = cpu_proxy_wait(pc, cpu_proxy_in_loop, false, timeout_ns);
 	if (pc->wq_unbound) {
 		workqueue_unpark_cpu(cpu);
 		pc->wq_unbound = false;

@@ -148,6 +148,9 @@ void cpu_proxy_need_native(void);
 /* Park loop entry and exit, proxy assignment (driven by the Rust core). */
 int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns);
 int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns);
+void cpu_proxy_wq_lock(void);
+int cpu_proxy_wq_unbind(unsigned int cpu, u64 timeout_ns);
+void cpu_proxy_wq_unlock(void);
 void cpu_proxy_set_proxy(unsigned int cpu, int proxy);
 int cpu_proxy_get_proxy(unsigned int cpu);
 u32 cpu_proxy_cpu_package(unsigned int cpu);
@@ -176,8 +179,14 @@ struct clock_event_device;
 struct clock_event_device *
 tick_swap_this_cpu_device(struct clock_event_device *newdev);
 
-/* Workqueue: unbind a parked CPU's per-CPU pools (on it), rebind them. */
-void workqueue_park_cpu(unsigned int cpu);
+/*
+ * Workqueue: unbind a parked CPU's per-CPU pools, in halves (one on it,
+ * one by the parker, under workqueue_park_lock()), and rebind them.
+ */
+void workqueue_park_lock(void);
+void workqueue_park_unlock(void);
+void workqueue_park_cpu_local(unsigned int cpu);
+void workqueue_park_cpu_unbind(unsigned int cpu);
 void workqueue_unpark_cpu(unsigned int cpu);
 
 /* Soft-lockup watchdog: stop and restart watching a parked CPU. */

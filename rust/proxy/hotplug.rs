@@ -101,18 +101,35 @@ impl MapsGuard {
         to_result(unsafe { bindings::sched_cpu_park_wait(cpu, timeout_ns) })
     }
 
-    /// Makes `cpu` enter its park loop, where its proxy stands in for it,
-    /// once it has drained (`sched_park`); `EBUSY` after `timeout_ns`, and
-    /// with `timeout_ns == 0` it only tells the CPU and does not wait.
-    pub(crate) fn proxy_enter(&self, cpu: u32, timeout_ns: u64) -> Result {
-        // SAFETY: the lock is held (`self`); `cpu` is online, parked and
-        // has a proxy (`set_proxy`).
+    /// Holds off workqueue worker attach and detach while CPUs park, so
+    /// that their per-CPU pools can be unbound ([`WqParkGuard`]).
+    pub(crate) fn wq_park_lock(&self) -> WqParkGuard<'_> {
+        // SAFETY: process context; the lock is held (`self`); released
+        // when the returned guard is dropped.
+        unsafe { bindings::cpu_proxy_wq_lock() };
+        WqParkGuard(self)
+    }
+
+    /// Waits until `cpu`, told to park ([`WqParkGuard::proxy_tell`]) and
+    /// with its pools unbound, is in its park loop, where its proxy stands
+    /// in for it; `EBUSY` after `timeout_ns`, and then `cpu` is out of
+    /// the loop again.
+    /// Takes `&mut self` so that no [`WqParkGuard`] is held meanwhile.
+    pub(crate) fn proxy_enter(&mut self, cpu: u32, timeout_ns: u64) -> Result {
+        if timeout_ns == 0 {
+            return Err(EINVAL);
+        }
+        // SAFETY: the lock is held (`self`) and the workqueue park lock is
+        // not (a `WqParkGuard` would borrow `self`); `cpu` is online,
+        // parked and has a proxy (`set_proxy`).
         to_result(unsafe { bindings::cpu_proxy_enter(cpu, timeout_ns) })
     }
 
     /// Makes `cpu` leave its park loop and run its own context again.
-    pub(crate) fn proxy_leave(&self, cpu: u32, timeout_ns: u64) -> Result {
-        // SAFETY: the lock is held (`self`); `cpu` is online.
+    /// Takes `&mut self` so that no [`WqParkGuard`] is held meanwhile.
+    pub(crate) fn proxy_leave(&mut self, cpu: u32, timeout_ns: u64) -> Result {
+        // SAFETY: the lock is held (`self`) and the workqueue park lock is
+        // not; `cpu` is online.
         to_result(unsafe { bindings::cpu_proxy_leave(cpu, timeout_ns) })
     }
 
@@ -121,6 +138,37 @@ impl MapsGuard {
         // SAFETY: the lock is held (`self`); `cpu` was passed to
         // `sched_park`.
         unsafe { bindings::sched_cpu_unpark(cpu) };
+    }
+}
+
+/// Holds `workqueue_park_lock()` for a set of CPUs being parked: each
+/// parking CPU does its half of unbinding its per-CPU pools on its way to
+/// the park loop, the holder does the other half ([`Self::unbind`]).
+/// Dropping it finishes what the CPUs started and withdraws what they did
+/// not; only then may a CPU be unparked.
+pub(crate) struct WqParkGuard<'a>(&'a MapsGuard);
+
+impl WqParkGuard<'_> {
+    /// Tells `cpu` to park: it goes from its last task into its park loop.
+    /// Needs `set_parked(cpu, true)` and a proxy (`set_proxy`) first.
+    pub(crate) fn proxy_tell(&self, cpu: u32) -> Result {
+        // SAFETY: the map lock and the workqueue park lock are held
+        // (`self`); `cpu` is online, parked and has a proxy.
+        to_result(unsafe { bindings::cpu_proxy_enter(cpu, 0) })
+    }
+
+    /// Waits until `cpu`, told to park, did its half of unbinding its
+    /// per-CPU pools, then does the rest; `EBUSY` after `timeout_ns`.
+    pub(crate) fn unbind(&self, cpu: u32, timeout_ns: u64) -> Result {
+        // SAFETY: process context, the workqueue park lock is held (`self`).
+        to_result(unsafe { bindings::cpu_proxy_wq_unbind(cpu, timeout_ns) })
+    }
+}
+
+impl Drop for WqParkGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `self` was created by `wq_park_lock`, and is dropped once.
+        unsafe { bindings::cpu_proxy_wq_unlock() };
     }
 }
 

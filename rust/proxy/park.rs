@@ -48,17 +48,17 @@ pub(crate) fn write(input: &[u8], park: bool) -> Result {
     cpulist::parse(input, &mut req.as_bits()).map_err(parse_error)?;
     let mut change = Cpumask::new()?;
 
-    let guard = MapsGuard::lock();
+    let mut guard = MapsGuard::lock();
     let online = guard.online()?;
     let parked = guard.parked()?;
     let (req, online, parked) = (req.words(), online.words(), parked.words());
     if park {
         let n = plan::park(req, online, parked, change.words_mut()).map_err(plan_error)?;
-        park_set(&guard, &change)?;
+        park_set(&mut guard, &change)?;
         STATS.parks.fetch_add(n.into(), Ordering::Relaxed);
     } else {
         let n = plan::unpark(req, online, parked, change.words_mut()).map_err(plan_error)?;
-        unpark_set(&guard, &change);
+        unpark_set(&mut guard, &change);
         STATS.unparks.fetch_add(n.into(), Ordering::Relaxed);
     }
     Ok(())
@@ -108,7 +108,7 @@ pub(crate) unsafe fn reproxy() -> Result {
     Ok(())
 }
 
-fn park_set(guard: &MapsGuard, set: &Cpumask) -> Result {
+fn park_set(guard: &mut MapsGuard, set: &Cpumask) -> Result {
     let cpus = set.words();
     plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, true));
     // Device interrupts first, while the CPUs are still active; then a
@@ -122,12 +122,23 @@ fn park_set(guard: &MapsGuard, set: &Cpumask) -> Result {
         return Err(e);
     }
     // Told first, each CPU goes from its last task straight into its park
-    // loop. Telling cannot fail: every CPU of the set has a proxy now.
-    plan::for_each_bit(cpus, |cpu| {
-        let _ = guard.proxy_enter(cpu, 0);
-        guard.sched_park(cpu);
-    });
+    // loop, unbinding its per-CPU workqueue pools on the way: it does its
+    // half from its idle task, this writer the rest, under a lock that
+    // holds off worker attach and detach, dropped as soon as all are done.
+    // Telling cannot fail: every CPU of the set has a proxy now.
     let mut result = Ok(());
+    {
+        let wq = guard.wq_park_lock();
+        plan::for_each_bit(cpus, |cpu| {
+            let _ = wq.proxy_tell(cpu);
+            guard.sched_park(cpu);
+        });
+        plan::for_each_bit(cpus, |cpu| {
+            if result.is_ok() {
+                result = wq.unbind(cpu, DRAIN_TIMEOUT_NS);
+            }
+        });
+    }
     plan::for_each_bit(cpus, |cpu| {
         if result.is_ok() {
             result = guard
@@ -142,7 +153,7 @@ fn park_set(guard: &MapsGuard, set: &Cpumask) -> Result {
     result
 }
 
-fn unpark_set(guard: &MapsGuard, set: &Cpumask) {
+fn unpark_set(guard: &mut MapsGuard, set: &Cpumask) {
     let cpus = set.words();
     plan::for_each_bit(cpus, |cpu| {
         if guard.proxy_leave(cpu, DRAIN_TIMEOUT_NS).is_err() {
