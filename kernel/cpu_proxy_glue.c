@@ -148,7 +148,7 @@ static LIST_HEAD(cpu_proxy_irqs);
 
 /**
  * cpu_proxy_irqs_park - move device interrupts off CPUs being parked
- * @set: CPUs already in cpu_parked_mask, still active
+ * @set: CPUs already in cpu_parked_mask
  *
  * Every requested, movable (not per-CPU, not managed) interrupt whose
  * effective affinity is in @set gets the active, unparked part of its

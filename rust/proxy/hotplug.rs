@@ -76,7 +76,7 @@ impl MapsGuard {
     /// CPUs. Needs `set_parked(cpu, true)` for each first.
     pub(crate) fn irqs_park(&self, set: &Cpumask) -> Result {
         // SAFETY: the lock is held (`self`); `set` is a valid mask of online
-        // CPUs, marked parked and still active.
+        // CPUs, marked parked.
         to_result(unsafe { bindings::cpu_proxy_irqs_park(set.as_ptr()) })
     }
 

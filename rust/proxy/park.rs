@@ -111,28 +111,30 @@ pub(crate) unsafe fn reproxy() -> Result {
 fn park_set(guard: &mut MapsGuard, set: &Cpumask) -> Result {
     let cpus = set.words();
     plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, true));
-    // Device interrupts first, while the CPUs are still active; then a
-    // proxy for every parked CPU, re-proxying those whose proxy parks now.
+    // A proxy for every parked CPU first, re-proxying those whose proxy
+    // parks now.
     // SAFETY: `guard` holds the lock.
-    if let Err(e) = guard.irqs_park(set).and_then(|()| unsafe { reproxy() }) {
-        guard.irqs_unpark(set);
+    if let Err(e) = unsafe { reproxy() } {
         plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, false));
         // SAFETY: `guard` holds the lock.
         let _ = unsafe { reproxy() };
         return Err(e);
     }
-    // Told first, each CPU goes from its last task straight into its park
+    // Told next, each CPU goes from its last task straight into its park
     // loop, unbinding its per-CPU workqueue pools on the way: it does its
     // half from its idle task, this writer the rest, under a lock that
     // holds off worker attach and detach, dropped as soon as all are done.
-    // Telling cannot fail: every CPU of the set has a proxy now.
-    let mut result = Ok(());
+    // Meanwhile this writer moves the device interrupts off the set: one
+    // that fires on a CPU before it moved is handled there, in or out of
+    // its loop. Telling cannot fail: every CPU of the set has a proxy now.
+    let mut result;
     {
         let wq = guard.wq_park_lock();
         plan::for_each_bit(cpus, |cpu| {
             let _ = wq.proxy_tell(cpu);
             guard.sched_park(cpu);
         });
+        result = guard.irqs_park(set);
         plan::for_each_bit(cpus, |cpu| {
             if result.is_ok() {
                 result = wq.unbind(cpu, DRAIN_TIMEOUT_NS);
@@ -147,7 +149,7 @@ fn park_set(guard: &mut MapsGuard, set: &Cpumask) -> Result {
         }
     });
     if result.is_err() {
-        pr_warn!("park: a CPU did not drain its tasks; rolled back\n");
+        pr_warn!("park: the set did not park; rolled back\n");
         unpark_set(guard, set);
     }
     result
