@@ -409,7 +409,7 @@ static void cpu_proxy_install(struct cpu_proxy_cpu *pc)
 	leave_mm();
 	pc->next_event = KTIME_MAX;
 	pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
-	/* Installed before it is seen; cpu_proxy_wait_loop() acquires. */
+	/* Installed before it is seen; cpu_proxy_in_loop() acquires. */
 	smp_store_release(&pc->installed, true);
 }
 
@@ -422,7 +422,10 @@ static void cpu_proxy_uninstall(struct cpu_proxy_cpu *pc)
 	pc->saved_evt = NULL;
 	pc->next_event = KTIME_MAX;
 	pc->rearm = false;
-	/* Uninstalled before it is seen; cpu_proxy_wait_loop() acquires. */
+	/* Leaving for good? Then watched again, before anything runs. */
+	if (!this_cpu_read(cpu_proxy_want_park))
+		lockup_detector_unparked();
+	/* Uninstalled before it is seen; cpu_proxy_in_loop() acquires. */
 	smp_store_release(&pc->installed, false);
 }
 
@@ -700,9 +703,12 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 /**
  * cpu_proxy_leave - make a parked CPU leave its park loop
  * @cpu: a parked CPU
- * @timeout_ns: give up after this long
+ * @timeout_ns: give up after this long; 0: only tell the CPU, do not wait
  *
- * On return the CPU owns its context and clock-event device again.
+ * Told, the CPU wakes and leaves its loop, restarting its soft-lockup
+ * watchdog on the way; meanwhile its per-CPU pools are bound to it again.
+ * A second call waits for it: on return it owns its context and
+ * clock-event device again.
  * Context: process context, cpu_proxy_lock() held, cpu_proxy_wq_lock()
  * not held.
  * Return: 0, -EBUSY or -EINTR.
@@ -714,18 +720,30 @@ int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns)
 
 	cpu_maps_assert_held();
 	WARN_ON_ONCE(atomic_read(&pc->wq_state) != CPU_PROXY_WQ_IDLE);
-	WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), false);
-	/* Seen by the park loop once the wakeup below lands. */
-	smp_mb();
-	arch_cpu_proxy_wake(cpu);
-	ret = cpu_proxy_wait(pc, cpu_proxy_in_loop, false, timeout_ns);
+	if (per_cpu(cpu_proxy_want_park, cpu)) {
+		if (pc->unwatched)
+			lockup_detector_unpark_cpu(cpu);
+		/* Asked before the CPU can see that it leaves. */
+		smp_wmb();
+		WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), false);
+		/* Seen by the park loop once the wakeup below lands. */
+		smp_mb();
+		arch_cpu_proxy_wake(cpu);
+	}
+	/*
+	 * While it wakes: its workers may run on it again as soon as it runs
+	 * tasks, and work queued for it waits for it from here on.
+	 */
 	if (pc->wq_unbound) {
 		workqueue_unpark_cpu(cpu);
 		pc->wq_unbound = false;
 	}
-	if (!ret && pc->unwatched) {
-		lockup_detector_unpark_cpu(cpu);
-		pc->unwatched = false;
+	if (!timeout_ns)
+		return 0;
+	ret = cpu_proxy_wait(pc, cpu_proxy_in_loop, false, timeout_ns);
+	if (pc->unwatched) {
+		lockup_detector_unpark_done(cpu, !ret);
+		pc->unwatched = !!ret;
 	}
 	return ret;
 }

@@ -192,6 +192,9 @@ void workqueue_unpark_cpu(unsigned int cpu);
 /* Soft-lockup watchdog: stop and restart watching a parked CPU. */
 void lockup_detector_park_cpu(unsigned int cpu);
 void lockup_detector_unpark_cpu(unsigned int cpu);
+void lockup_detector_unparked(void);
+void lockup_detector_unpark_done(unsigned int cpu, bool left);
+bool lockup_detector_watching(unsigned int cpu);
 
 /* Scheduler: a parked idle CPU with nothing to run drops a resched kick. */
 bool sched_parked_idle_drop_resched(void);

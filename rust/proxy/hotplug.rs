@@ -7,6 +7,7 @@
 //! it is checked by the type system rather than by convention.
 
 use crate::cpumask::Cpumask;
+use core::marker::PhantomData;
 use kernel::{bindings, error::to_result, prelude::*};
 
 /// Holds `cpu_maps_update_begin()`: no CPU goes online or offline, and no
@@ -107,7 +108,7 @@ impl MapsGuard {
         // SAFETY: process context; the lock is held (`self`); released
         // when the returned guard is dropped.
         unsafe { bindings::cpu_proxy_wq_lock() };
-        WqParkGuard(self)
+        WqParkGuard(PhantomData)
     }
 
     /// Waits until `cpu`, told to park ([`WqParkGuard::proxy_tell`]) and
@@ -125,7 +126,9 @@ impl MapsGuard {
         to_result(unsafe { bindings::cpu_proxy_enter(cpu, timeout_ns) })
     }
 
-    /// Makes `cpu` leave its park loop and run its own context again.
+    /// Makes `cpu` leave its park loop and run its own context again;
+    /// `EBUSY` after `timeout_ns`, and with `timeout_ns == 0` it only tells
+    /// the CPU and does not wait.
     /// Takes `&mut self` so that no [`WqParkGuard`] is held meanwhile.
     pub(crate) fn proxy_leave(&mut self, cpu: u32, timeout_ns: u64) -> Result {
         // SAFETY: the lock is held (`self`) and the workqueue park lock is
@@ -146,7 +149,7 @@ impl MapsGuard {
 /// the park loop, the holder does the other half ([`Self::unbind`]).
 /// Dropping it finishes what the CPUs started and withdraws what they did
 /// not; only then may a CPU be unparked.
-pub(crate) struct WqParkGuard<'a>(&'a MapsGuard);
+pub(crate) struct WqParkGuard<'a>(PhantomData<&'a MapsGuard>);
 
 impl WqParkGuard<'_> {
     /// Tells `cpu` to park: it goes from its last task into its park loop.

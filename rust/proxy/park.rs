@@ -157,13 +157,18 @@ fn park_set(guard: &mut MapsGuard, set: &Cpumask) -> Result {
 
 fn unpark_set(guard: &mut MapsGuard, set: &Cpumask) {
     let cpus = set.words();
+    // Every CPU is told first, and they wake together while this writer
+    // gives their device interrupts back; then it waits for each.
+    plan::for_each_bit(cpus, |cpu| {
+        let _ = guard.proxy_leave(cpu, 0);
+    });
+    guard.irqs_unpark(set);
     plan::for_each_bit(cpus, |cpu| {
         if guard.proxy_leave(cpu, DRAIN_TIMEOUT_NS).is_err() {
             pr_warn!("unpark: CPU{} did not leave its park loop\n", cpu);
         }
     });
     plan::for_each_bit(cpus, |cpu| guard.sched_unpark(cpu));
-    guard.irqs_unpark(set);
     plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, false));
     // Dropping proxies cannot fail for want of an active CPU; only for
     // memory, and then stale proxies of unparked CPUs are harmless
