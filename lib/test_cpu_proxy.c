@@ -596,6 +596,34 @@ static const struct file_operations proxy_check_fops = {
 	.llseek = default_llseek,
 };
 
+/* The online CPUs the soft-lockup watchdog watches, as a cpulist. */
+static ssize_t watched_read(struct file *file, char __user *ubuf, size_t count,
+			    loff_t *ppos)
+{
+	char buf[256];
+	cpumask_var_t mask;
+	unsigned int cpu;
+	int len;
+
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		if (lockup_detector_watching(cpu))
+			cpumask_set_cpu(cpu, mask);
+	cpus_read_unlock();
+	len = scnprintf(buf, sizeof(buf), "%*pbl\n", cpumask_pr_args(mask));
+	free_cpumask_var(mask);
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static const struct file_operations watched_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = watched_read,
+	.llseek = default_llseek,
+};
+
 static int __init test_cpu_proxy_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("cpu_proxy_test", NULL);
@@ -605,6 +633,7 @@ static int __init test_cpu_proxy_init(void)
 	debugfs_create_file("ipi_storm", 0600, dir, NULL, &ipi_storm_fops);
 	debugfs_create_file("proxy_check", 0600, dir, proxy_check_result,
 			    &proxy_check_fops);
+	debugfs_create_file("watched", 0400, dir, NULL, &watched_fops);
 	return 0;
 }
 late_initcall(test_cpu_proxy_init);

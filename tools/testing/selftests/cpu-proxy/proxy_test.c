@@ -62,6 +62,28 @@ static int read_proxy_map(int *proxy, int n)
 	return lines;
 }
 
+/* Is @cpu in the cpulist @list ("0-2,5\n")? */
+static int in_cpulist(const char *list, int cpu)
+{
+	const char *p = list;
+
+	while (*p && *p != '\n') {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+
+		if (end == p)
+			return -1;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		if (cpu >= a && cpu <= b)
+			return 1;
+		if (*end != ',')
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
 FIXTURE(proxy) {
 	int ncpu;
 	int last;
@@ -285,6 +307,30 @@ TEST_F(proxy, membarrier_works_with_cpus_parked)
 	ASSERT_EQ(0, unpark_list(list));
 	stop = 1;
 	pthread_join(tid, NULL);
+}
+
+/*
+ * The soft-lockup watchdog stops watching a CPU when the park write
+ * returns and watches it again when the unpark write returns (the CPU
+ * restarts its timer itself as it leaves its park loop).
+ */
+TEST_F(proxy, watchdog_stops_and_resumes_with_park)
+{
+	char buf[256];
+
+	ASSERT_EQ(0, access(TEST_DIR "/watched", R_OK));
+	ASSERT_LT(0, read_file(TEST_DIR "/watched", buf, sizeof(buf)));
+	ASSERT_EQ(1, in_cpulist(buf, self->last)) TH_LOG("watched: %s", buf);
+	for (int i = 0; i < 50; i++) {
+		ASSERT_EQ(0, park_list(self->last_str));
+		ASSERT_LT(0, read_file(TEST_DIR "/watched", buf, sizeof(buf)));
+		ASSERT_EQ(0, in_cpulist(buf, self->last))
+			TH_LOG("round %d, parked, watched: %s", i, buf);
+		ASSERT_EQ(0, unpark_list(self->last_str));
+		ASSERT_LT(0, read_file(TEST_DIR "/watched", buf, sizeof(buf)));
+		ASSERT_EQ(1, in_cpulist(buf, self->last))
+			TH_LOG("round %d, unparked, watched: %s", i, buf);
+	}
 }
 
 TEST_HARNESS_MAIN
