@@ -681,8 +681,8 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 	if (WARN_ON_ONCE(pc->proxy < 0))
 		return -EINVAL;
 	if (!per_cpu(cpu_proxy_want_park, cpu)) {
-		/* Asked before the CPU can see that it parks. */
 		atomic_set(&pc->wq_state, CPU_PROXY_WQ_REQ);
+		/* Asked before it parks; pairs with cpu_proxy_wq_local(). */
 		smp_wmb();
 		WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), true);
 		/* Seen by the CPU's idle loop once it next goes idle. */
@@ -723,7 +723,7 @@ int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns)
 	if (per_cpu(cpu_proxy_want_park, cpu)) {
 		if (pc->unwatched)
 			lockup_detector_unpark_cpu(cpu);
-		/* Asked before the CPU can see that it leaves. */
+		/* Asked before it leaves; pairs with lockup_detector_unparked(). */
 		smp_wmb();
 		WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), false);
 		/* Seen by the park loop once the wakeup below lands. */
