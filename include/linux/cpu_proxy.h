@@ -106,6 +106,12 @@ bool cpu_proxy_redirect_resched(unsigned int cpu);
 struct llist_node *cpu_proxy_csd_split(struct llist_node *entry);
 DECLARE_PER_CPU(bool, cpu_proxy_proxied);
 
+/* Is any CPU parked? One branch while none is. */
+static __always_inline bool cpu_proxy_any_parked(void)
+{
+	return static_branch_unlikely(&cpu_proxy_parked_key);
+}
+
 /* Should @cpu's IPI go to its proxy? One branch while nothing is parked. */
 static __always_inline bool cpu_proxy_ipi_redirected(unsigned int cpu)
 {
@@ -294,7 +300,26 @@ static inline void cpu_proxy_nmi_claim(void)
 {
 }
 
+static inline bool cpu_proxy_any_parked(void)
+{
+	return false;
+}
+
 static inline bool cpu_proxy_ipi_redirected(unsigned int cpu)
+{
+	return false;
+}
+
+static inline bool cpu_proxy_redirect_call(unsigned int cpu)
+{
+	return false;
+}
+
+static inline void cpu_proxy_redirect_call_mask(struct cpumask *mask)
+{
+}
+
+static inline bool cpu_proxy_redirect_resched(unsigned int cpu)
 {
 	return false;
 }
