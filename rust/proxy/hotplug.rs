@@ -120,9 +120,10 @@ impl MapsGuard {
         if timeout_ns == 0 {
             return Err(EINVAL);
         }
-        // SAFETY: the lock is held (`self`) and the workqueue park lock is
-        // not (a `WqParkGuard` would borrow `self`); `cpu` is online,
-        // parked and has a proxy (`set_proxy`).
+        // A `WqParkGuard` would borrow `self`: the workqueue park lock is
+        // not held.
+        // SAFETY: the lock is held (`self`), the workqueue park lock is
+        // not; `cpu` is online, parked and has a proxy (`set_proxy`).
         to_result(unsafe { bindings::cpu_proxy_enter(cpu, timeout_ns) })
     }
 
