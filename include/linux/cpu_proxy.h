@@ -245,7 +245,7 @@ int cpu_proxy_hotplug_mask(const struct cpumask *mask, bool up, int *failed);
 int cpus_down_mask_maps_locked(const struct cpumask *mask, int *failed);
 int cpus_up_mask_maps_locked(const struct cpumask *mask, int *failed);
 
-/* Is a mask offline tearing its CPUs down at once (kernel/cpu.c)? */
+/* Is a mask offline or online running its CPUs' AP-side states at once? */
 extern bool cpuhp_mask_batch;
 
 static inline bool cpu_proxy_mask_batch(void)

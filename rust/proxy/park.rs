@@ -209,10 +209,10 @@ pub(crate) fn hotplug_write(input: &[u8], up: bool) -> Result {
     guard.hotplug_mask(&change, up).map_err(|(e, cpu)| {
         let what = if up { "online" } else { "offline" };
         pr_warn!(
-            "{}: CPU{} failed ({:?}); the set was rolled back\n",
+            "{}: CPU{} failed (error {}); the set was rolled back\n",
             what,
             cpu,
-            e
+            e.to_errno()
         );
         e
     })

@@ -2,11 +2,13 @@
 /*
  * Mask hotplug: /sys/devices/system/cpu/proxy/{offline,online} change a
  * whole cpulist in one operation. Checks the errno table and the no-ops,
- * every subset size, the per-CPU online files and the online mask, tasks
- * pinned to an offlined set, and random masks.
+ * every subset size, the per-CPU online files and the online mask, the
+ * roll-back of a set in which one CPU fails, tasks pinned to an offlined
+ * set, and random masks.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -20,6 +22,7 @@
 
 #define OFFLINE_FILE	PROXY_DIR "/offline"
 #define ONLINE_FILE	PROXY_DIR "/online"
+#define STATES_FILE	"/sys/devices/system/cpu/hotplug/states"
 
 static int write_str(const char *path, const char *s)
 {
@@ -72,6 +75,62 @@ static void list_of(uint64_t mask, char *buf, size_t size)
 			len += snprintf(buf + len, size - len, "%s%d", len ? "," : "", c);
 }
 
+/* The number of the cpuhp state called @name, or -1. */
+static int state_number(const char *name)
+{
+	static char buf[16384];
+	char *line, *save;
+
+	if (read_file(STATES_FILE, buf, sizeof(buf)) <= 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':');
+
+		if (colon && !strcmp(colon + 2, name))
+			return atoi(line);
+	}
+	return -1;
+}
+
+/* The cpuhp state of @cpu (cpuN/hotplug/state), or -1. */
+static int cpu_state(int cpu)
+{
+	char path[64], buf[16];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/hotplug/state", cpu);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	return atoi(buf);
+}
+
+/* Make @cpu's next run of cpuhp state @state fail with EAGAIN (-1: none). */
+static int fail_at(int cpu, int state)
+{
+	char path[64], buf[16];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/hotplug/fail", cpu);
+	snprintf(buf, sizeof(buf), "%d", state);
+	return write_str(path, buf);
+}
+
+/* Did the kernel log, since @fd was put at its end, name @cpu as failed? */
+static bool log_names_failed(int fd, const char *op, int cpu)
+{
+	char rec[1024], want[64];
+	bool found = false;
+	ssize_t n;
+
+	snprintf(want, sizeof(want), "%s: CPU%d failed", op, cpu);
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		if (strstr(rec, want))
+			found = true;
+	}
+	return found;
+}
+
 FIXTURE(mask) {
 	int ncpu;
 	uint64_t all;
@@ -93,6 +152,8 @@ FIXTURE_TEARDOWN(mask)
 {
 	char list[32];
 
+	for (int c = 1; c < self->ncpu; c++)
+		fail_at(c, -1);
 	snprintf(list, sizeof(list), "0-%d", self->ncpu - 1);
 	write_str(ONLINE_FILE, list);
 }
@@ -157,6 +218,66 @@ TEST_F(mask, every_subset_size)
 		EXPECT_EQ(self->all, online_from_list());
 		EXPECT_EQ(self->all, online_from_files(self->ncpu));
 	}
+}
+
+/*
+ * One CPU of the set fails (cpuhp fault injection, cpuN/hotplug/fail), in
+ * an AP-side state or, online, in a BP-side one: the write returns its
+ * error, the kernel log names that CPU, and every CPU of the set is back
+ * where it started, its cpuhp state included. The next write works.
+ */
+TEST_F(mask, failure_rolls_the_set_back)
+{
+	/* Where offline fails: two AP-side teardown states. */
+	static const char *const down[] = { "sched:active", "workqueue:online" };
+	/* Where online fails: an AP-side state, a BP-side prepare state. */
+	static const char *const up[] = { "sched:active", "workqueue:prepare" };
+	int online = state_number("online");
+	uint64_t set = self->all & ~1ull;
+	char list[256];
+	int kmsg;
+
+	ASSERT_LT(0, online);
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, kmsg);
+	list_of(set, list, sizeof(list));
+	for (int i = 0; i < 2; i++) {
+		int sd = state_number(down[i]), su = state_number(up[i]);
+
+		ASSERT_LT(0, sd) TH_LOG("no state %s", down[i]);
+		ASSERT_LT(0, su) TH_LOG("no state %s", up[i]);
+		for (int victim = 1; victim < self->ncpu; victim++) {
+			lseek(kmsg, 0, SEEK_END);
+			ASSERT_EQ(0, fail_at(victim, sd));
+			EXPECT_EQ(-EAGAIN, write_str(OFFLINE_FILE, list))
+				TH_LOG("offline %s, CPU%d failing at %s", list, victim, down[i]);
+			EXPECT_TRUE(log_names_failed(kmsg, "offline", victim));
+			EXPECT_EQ(self->all, online_from_list());
+			EXPECT_EQ(self->all, online_from_files(self->ncpu));
+			for (int c = 1; c < self->ncpu; c++) {
+				EXPECT_EQ(online, cpu_state(c)) TH_LOG("CPU%d", c);
+			}
+			ASSERT_EQ(0, write_str(OFFLINE_FILE, list));
+			ASSERT_EQ(1ull, online_from_list());
+
+			lseek(kmsg, 0, SEEK_END);
+			ASSERT_EQ(0, fail_at(victim, su));
+			EXPECT_EQ(-EAGAIN, write_str(ONLINE_FILE, list))
+				TH_LOG("online %s, CPU%d failing at %s", list, victim, up[i]);
+			EXPECT_TRUE(log_names_failed(kmsg, "online", victim));
+			EXPECT_EQ(1ull, online_from_list());
+			EXPECT_EQ(1ull, online_from_files(self->ncpu));
+			for (int c = 1; c < self->ncpu; c++) {
+				EXPECT_EQ(0, cpu_state(c)) TH_LOG("CPU%d", c);
+			}
+			ASSERT_EQ(0, write_str(ONLINE_FILE, list));
+			ASSERT_EQ(self->all, online_from_list());
+			for (int c = 1; c < self->ncpu; c++) {
+				EXPECT_EQ(online, cpu_state(c)) TH_LOG("CPU%d", c);
+			}
+		}
+	}
+	close(kmsg);
 }
 
 static atomic_long pinned_count;
