@@ -13,7 +13,7 @@ CHECK_SMP ?= 4 8
 REPS ?= 11
 
 .PHONY: all demo check setup kernel initramfs host-test qemu-test bench \
-	anatomy series soak shell lint clean distclean
+	anatomy series soak shell lint build-noproxy clean distclean
 
 all: check
 
@@ -66,6 +66,12 @@ shell: initramfs
 	qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp $(SMP) -m 1024 \
 		-nographic -no-reboot -kernel out/bzImage -initrd out/initramfs.cpio.gz \
 		-append "console=ttyS0 panic=-1 job=shell"
+
+# The series with CONFIG_CPU_PROXY=n, bzImage only, in out/build-noproxy:
+# it must build with the feature off (not part of make check: a second
+# full kernel build).
+build-noproxy: setup
+	NOPROXY=1 bash scripts/kernel.sh
 
 # The whole change as a git format-patch series in out/series/patches/.
 series: setup

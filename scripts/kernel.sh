@@ -11,8 +11,15 @@
 #      only when a fragment changed; check every requested option took.
 #   4. make LLVM=1 bzImage modules in out/build; modules installed under
 #      out/modules for the initramfs.
+#
+# With NOPROXY=1 (make build-noproxy): the same tree and fragments but
+# CONFIG_CPU_PROXY=n, in out/build-noproxy, bzImage only: the series must
+# build with the feature off, its hooks compiled away.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+
+NOPROXY=${NOPROXY:-0}
+[ "$NOPROXY" = 0 ] || KOBJ=$OUT/build-noproxy
 
 mkdir -p "$OUT/logs"
 kver=$(dpkg-query -W -f='${Version}' "$KPKG")
@@ -65,6 +72,13 @@ echo "$new_manifest" >"$manifest"
 
 # -- 3. configure ----------------------------------------------------------
 frags="$REPO/configs/base.config $KSRC/tools/testing/selftests/cpu-proxy/config"
+if [ "$NOPROXY" != 0 ]; then
+	mkdir -p "$KOBJ"
+	grep -v 'CPU_PROXY' "$KSRC/tools/testing/selftests/cpu-proxy/config" \
+		>"$KOBJ/noproxy.config"
+	echo '# CONFIG_CPU_PROXY is not set' >>"$KOBJ/noproxy.config"
+	frags="$REPO/configs/base.config $KOBJ/noproxy.config"
+fi
 cstamp=$( (echo "$stamp"; cat $frags) | sha256sum | cut -c1-16)
 if [ ! -f "$KOBJ/.config" ] || [ "$(cat "$KOBJ/.cpu-proxy-config" 2>/dev/null)" != "$cstamp" ]; then
 	step "configuring (tinyconfig + fragments)"
@@ -86,6 +100,14 @@ if [ ! -f "$KOBJ/.config" ] || [ "$(cat "$KOBJ/.cpu-proxy-config" 2>/dev/null)" 
 fi
 
 # -- 4. build --------------------------------------------------------------
+if [ "$NOPROXY" != 0 ]; then
+	grep -qx '# CONFIG_CPU_PROXY is not set' "$KOBJ/.config" ||
+		die "CONFIG_CPU_PROXY is still set in $KOBJ/.config"
+	step "building bzImage with CONFIG_CPU_PROXY=n (LLVM=1, -j$JOBS)"
+	run_logged "$OUT/logs/build-noproxy.log" kmake -j"$JOBS" bzImage
+	note "out/build-noproxy: built with CONFIG_CPU_PROXY=n"
+	exit 0
+fi
 step "building bzImage and modules (LLVM=1, -j$JOBS)"
 run_logged "$OUT/logs/build.log" kmake -j"$JOBS" bzImage modules
 rm -rf "$OUT/modules"
