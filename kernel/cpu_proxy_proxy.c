@@ -548,26 +548,30 @@ static int __init cpu_proxy_init(void)
 }
 core_initcall(cpu_proxy_init);
 
-static bool cpu_proxy_in_loop(struct cpu_proxy_cpu *pc, bool in)
+static bool cpu_proxy_in_loop(struct cpu_proxy_cpu *pc)
 {
 	/* Pairs with cpu_proxy_install() and cpu_proxy_uninstall(). */
-	return smp_load_acquire(&pc->installed) == in;
+	return smp_load_acquire(&pc->installed);
 }
 
-static bool cpu_proxy_wq_done(struct cpu_proxy_cpu *pc, bool unused)
+static bool cpu_proxy_out_of_loop(struct cpu_proxy_cpu *pc)
+{
+	return !cpu_proxy_in_loop(pc);
+}
+
+static bool cpu_proxy_wq_done(struct cpu_proxy_cpu *pc)
 {
 	/* Pairs with cpu_proxy_wq_local(). */
 	return atomic_read_acquire(&pc->wq_state) == CPU_PROXY_WQ_DONE;
 }
 
-/* Wait until @done(@pc, @arg), waking @pc's CPU meanwhile. */
+/* Wait until @done(@pc), waking @pc's CPU meanwhile. */
 static int cpu_proxy_wait(struct cpu_proxy_cpu *pc,
-			  bool (*done)(struct cpu_proxy_cpu *, bool), bool arg,
-			  u64 timeout_ns)
+			  bool (*done)(struct cpu_proxy_cpu *), u64 timeout_ns)
 {
 	u64 start = ktime_get_ns(), kicked = start;
 
-	while (!done(pc, arg)) {
+	while (!done(pc)) {
 		u64 now = ktime_get_ns();
 
 		if (fatal_signal_pending(current))
@@ -626,7 +630,7 @@ int cpu_proxy_wq_unbind(unsigned int cpu, u64 timeout_ns)
 
 	if (atomic_read(&pc->wq_state) == CPU_PROXY_WQ_IDLE)
 		return 0;
-	ret = cpu_proxy_wait(pc, cpu_proxy_wq_done, false, timeout_ns);
+	ret = cpu_proxy_wait(pc, cpu_proxy_wq_done, timeout_ns);
 	if (!ret)
 		cpu_proxy_wq_finish(pc);
 	return ret;
@@ -652,7 +656,7 @@ void cpu_proxy_wq_unlock(void)
 		if (old == CPU_PROXY_WQ_IDLE || old == CPU_PROXY_WQ_REQ)
 			continue;
 		/* Taken: the CPU's half is short, with interrupts off. */
-		while (!cpu_proxy_wq_done(pc, false))
+		while (!cpu_proxy_wq_done(pc))
 			cpu_relax();
 		cpu_proxy_wq_finish(pc);
 	}
@@ -690,7 +694,7 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 	}
 	if (!timeout_ns)
 		return 0;
-	ret = cpu_proxy_wait(pc, cpu_proxy_in_loop, true, timeout_ns);
+	ret = cpu_proxy_wait(pc, cpu_proxy_in_loop, timeout_ns);
 	if (ret) {
 		cpu_proxy_leave(cpu, timeout_ns);
 		return ret;
@@ -740,7 +744,7 @@ int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns)
 	}
 	if (!timeout_ns)
 		return 0;
-	ret = cpu_proxy_wait(pc, cpu_proxy_in_loop, false, timeout_ns);
+	ret = cpu_proxy_wait(pc, cpu_proxy_out_of_loop, timeout_ns);
 	if (pc->unwatched) {
 		lockup_detector_unpark_done(cpu, !ret);
 		pc->unwatched = !!ret;

@@ -23,11 +23,18 @@
  * cpu_active_mask and runs only its idle task (and per-CPU kthreads, until
  * proxies take their work over). The mask is written only by the Rust core,
  * under cpu_maps_update_begin(); the key is on while any CPU is parked, so
- * that with nothing parked the hooks below cost one patched-out branch.
+ * that with nothing parked the hooks below cost one static branch (a
+ * patched-out jump with CONFIG_JUMP_LABEL, a load and a test without).
  */
 DECLARE_STATIC_KEY_FALSE(cpu_proxy_parked_key);
 extern struct cpumask __cpu_parked_mask;
 #define cpu_parked_mask ((const struct cpumask *)&__cpu_parked_mask)
+
+/* Is any CPU parked? One static branch while none is. */
+static __always_inline bool cpu_proxy_any_parked(void)
+{
+	return static_branch_unlikely(&cpu_proxy_parked_key);
+}
 
 /**
  * cpu_proxy_parked - is @cpu parked?
@@ -37,7 +44,7 @@ extern struct cpumask __cpu_parked_mask;
  */
 static __always_inline bool cpu_proxy_parked(unsigned int cpu)
 {
-	return static_branch_unlikely(&cpu_proxy_parked_key) &&
+	return cpu_proxy_any_parked() &&
 	       cpumask_test_cpu(cpu, cpu_parked_mask);
 }
 
@@ -75,12 +82,12 @@ void cpu_proxy_claim_slow(bool nmi);
  * Called first on interrupt and NMI entry: a parked CPU woken from its
  * halt takes its context back from its proxy, waiting for a proxy that is
  * running it to finish, and flushes its TLB and serialises (work acked by
- * the proxy on its behalf, see Documentation/cpu-proxy.rst). One
- * patched-out branch while nothing is parked.
+ * the proxy on its behalf, see Documentation/cpu-proxy.rst). One static
+ * branch while nothing is parked.
  */
 static __always_inline void cpu_proxy_irq_claim(void)
 {
-	if (static_branch_unlikely(&cpu_proxy_parked_key) &&
+	if (cpu_proxy_any_parked() &&
 	    raw_atomic_read(this_cpu_ptr(&cpu_proxy_owner)) != CPU_PROXY_NATIVE)
 		cpu_proxy_claim_slow(false);
 }
@@ -94,7 +101,7 @@ static __always_inline void cpu_proxy_irq_claim(void)
  */
 static __always_inline void cpu_proxy_nmi_claim(void)
 {
-	if (static_branch_unlikely(&cpu_proxy_parked_key) &&
+	if (cpu_proxy_any_parked() &&
 	    raw_atomic_read(this_cpu_ptr(&cpu_proxy_owner)) != CPU_PROXY_NATIVE)
 		cpu_proxy_claim_slow(true);
 }
@@ -106,23 +113,17 @@ bool cpu_proxy_redirect_resched(unsigned int cpu);
 struct llist_node *cpu_proxy_csd_split(struct llist_node *entry);
 DECLARE_PER_CPU(bool, cpu_proxy_proxied);
 
-/* Is any CPU parked? One branch while none is. */
-static __always_inline bool cpu_proxy_any_parked(void)
-{
-	return static_branch_unlikely(&cpu_proxy_parked_key);
-}
-
 /* Should @cpu's IPI go to its proxy? One branch while nothing is parked. */
 static __always_inline bool cpu_proxy_ipi_redirected(unsigned int cpu)
 {
-	return static_branch_unlikely(&cpu_proxy_parked_key) &&
+	return cpu_proxy_any_parked() &&
 	       atomic_read(per_cpu_ptr(&cpu_proxy_owner, cpu)) != CPU_PROXY_NATIVE;
 }
 
 /* In a proxy, running a parked CPU's work under its per-CPU base? */
 static __always_inline bool cpu_proxy_in_proxy(void)
 {
-	return static_branch_unlikely(&cpu_proxy_parked_key) &&
+	return cpu_proxy_any_parked() &&
 	       this_cpu_read(cpu_proxy_proxied);
 }
 
