@@ -582,8 +582,12 @@ static int cpu_proxy_wait(struct cpu_proxy_cpu *pc,
 			arch_cpu_proxy_wake(pc->cpu);
 			kicked = now;
 		}
-		/* The CPU needs microseconds: spin, then sleep. */
-		if (now - start < 200 * NSEC_PER_USEC)
+		/*
+		 * The CPU needs microseconds, but waking a halted vCPU can
+		 * take hundreds: spin for as long as the kick interval (a
+		 * sleep's wakeup would cost as much again), then sleep.
+		 */
+		if (now - start < NSEC_PER_MSEC)
 			cpu_relax();
 		else
 			usleep_range(10, 50);
