@@ -33,6 +33,7 @@
 #include <linux/ktime.h>
 #include <linux/mmu_context.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/idle.h>
 #include <linux/smp.h>
 #include <linux/tick.h>
@@ -88,6 +89,8 @@ static DEFINE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
 DEFINE_PER_CPU(atomic_t, cpu_proxy_owner);
 DEFINE_PER_CPU(bool, cpu_proxy_proxied);
 DEFINE_PER_CPU(bool, cpu_proxy_want_park);
+/* About to be told to park: poll, do not halt (cpu_proxy_wake_early()). */
+DEFINE_PER_CPU(bool, cpu_proxy_soon);
 /* Parked CPUs a stop_machine() counts as stopped; under its mutex. */
 struct cpumask cpu_proxy_held_mask;
 
@@ -458,6 +461,50 @@ static void cpu_proxy_wq_local(struct cpu_proxy_cpu *pc)
 	atomic_set_release(&pc->wq_state, CPU_PROXY_WQ_DONE);
 }
 
+/* How long a CPU woken early polls for its park request before it halts. */
+#define CPU_PROXY_SOON_NS	NSEC_PER_MSEC
+
+/*
+ * Woken early (cpu_proxy_wake_early()): poll, interrupts on, until told to
+ * park, for at most CPU_PROXY_SOON_NS, so that the parker does not have to
+ * wake a halted CPU again. Returns with interrupts on.
+ */
+static void cpu_proxy_poll_soon(void)
+{
+	u64 end = local_clock() + CPU_PROXY_SOON_NS;
+
+	local_irq_enable();
+	while (READ_ONCE(*this_cpu_ptr(&cpu_proxy_soon)) &&
+	       !READ_ONCE(*this_cpu_ptr(&cpu_proxy_want_park)) &&
+	       !need_resched()) {
+		if (local_clock() > end) {
+			/* Not told in time: halt as usual until it is. */
+			this_cpu_write(cpu_proxy_soon, false);
+			break;
+		}
+		cpu_relax();
+	}
+}
+
+/**
+ * cpu_proxy_wake_early - wake a CPU that is about to be told to park
+ * @cpu: a CPU just marked parked
+ *
+ * Waking a halted (v)CPU is the longest step of a park. Woken now, before
+ * its proxy is chosen and it is told, @cpu polls in its idle loop until it
+ * is told (cpu_proxy_enter(@cpu, 0)), unparked, or CPU_PROXY_SOON_NS have
+ * passed.
+ * Context: process context, cpu_proxy_lock() held.
+ */
+void cpu_proxy_wake_early(unsigned int cpu)
+{
+	cpu_maps_assert_held();
+	WRITE_ONCE(per_cpu(cpu_proxy_soon, cpu), true);
+	/* Seen by the CPU's idle loop once the wakeup lands. */
+	smp_mb();
+	arch_cpu_proxy_wake(cpu);
+}
+
 /**
  * cpu_proxy_idle - the idle loop of a parked CPU
  *
@@ -473,6 +520,11 @@ void cpu_proxy_idle(void)
 	atomic_t *owner = this_cpu_ptr(&cpu_proxy_owner);
 
 	lockdep_assert_irqs_disabled();
+	if (!this_cpu_read(cpu_proxy_want_park) &&
+	    !cpumask_test_cpu(smp_processor_id(), &cpu_proxy_held_mask)) {
+		cpu_proxy_poll_soon();
+		return;
+	}
 	cpu_proxy_wq_local(pc);
 	cpu_proxy_install(pc);
 	tick_nohz_idle_stop_tick();
@@ -693,6 +745,8 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 		/* Asked before it parks; pairs with cpu_proxy_wq_local(). */
 		smp_wmb();
 		WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), true);
+		/* Told: it need not poll for it any longer. */
+		WRITE_ONCE(per_cpu(cpu_proxy_soon, cpu), false);
 		/* Seen by the CPU's idle loop once it next goes idle. */
 		smp_mb();
 	}

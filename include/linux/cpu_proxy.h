@@ -132,13 +132,15 @@ static __always_inline bool cpu_proxy_in_proxy(void)
  * a stop_machine() counts as stopped in its park loop.
  */
 DECLARE_PER_CPU(bool, cpu_proxy_want_park);
+DECLARE_PER_CPU(bool, cpu_proxy_soon);
 extern struct cpumask cpu_proxy_held_mask;
 void cpu_proxy_idle(void);
 
 static __always_inline bool cpu_proxy_idle_parks(void)
 {
-	return static_branch_unlikely(&cpu_proxy_parked_key) &&
+	return cpu_proxy_any_parked() &&
 	       (this_cpu_read(cpu_proxy_want_park) ||
+		this_cpu_read(cpu_proxy_soon) ||
 		cpumask_test_cpu(smp_processor_id(), &cpu_proxy_held_mask));
 }
 
@@ -258,6 +260,7 @@ static inline bool cpu_proxy_mask_batch(void)
 void cpu_proxy_lock(void);
 void cpu_proxy_unlock(void);
 void cpu_proxy_set_parked(unsigned int cpu, bool parked);
+void cpu_proxy_wake_early(unsigned int cpu);
 int cpu_proxy_irqs_park(const struct cpumask *set);
 void cpu_proxy_irqs_unpark(const struct cpumask *set);
 

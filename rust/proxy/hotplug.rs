@@ -73,6 +73,16 @@ impl MapsGuard {
         unsafe { bindings::cpu_proxy_set_parked(cpu, parked) };
     }
 
+    /// Wakes `cpu`, just marked parked, to poll in its idle loop until it
+    /// is told to park: waking a halted CPU is the longest step of a park,
+    /// and this overlaps it with the rest of the writer's work.
+    /// `set_parked(cpu, false)` withdraws it.
+    pub(crate) fn wake_early(&self, cpu: u32) {
+        // SAFETY: the lock is held (`self`); `cpu` is below `nr_cpu_ids`
+        // because it came from a mask of online CPUs.
+        unsafe { bindings::cpu_proxy_wake_early(cpu) };
+    }
+
     /// Moves the device interrupts that target CPUs of `set` to other
     /// CPUs. Needs `set_parked(cpu, true)` for each first.
     pub(crate) fn irqs_park(&self, set: &Cpumask) -> Result {

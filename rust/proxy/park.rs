@@ -111,6 +111,9 @@ pub(crate) unsafe fn reproxy() -> Result {
 fn park_set(guard: &mut MapsGuard, set: &Cpumask) -> Result {
     let cpus = set.words();
     plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, true));
+    // The CPUs wake now, while this writer chooses their proxies, and
+    // wait for their request polling.
+    plan::for_each_bit(cpus, |cpu| guard.wake_early(cpu));
     // A proxy for every parked CPU first, re-proxying those whose proxy
     // parks now.
     // SAFETY: `guard` holds the lock.
