@@ -61,6 +61,15 @@ def table(runs):
         if park:
             out.append(f"  park of 1 CPU = {park[1]['park']['median_ns'] / ipi['median_ns']:.1f} IPI round trips; "
                        f"native offline of 1 CPU = {base['offline']['median_ns'] / ipi['median_ns']:.0f}")
+            p1 = park[1]["park"]["median_ns"]
+            pk = max(park)
+            out.append(f"  park per CPU: {us(p1):.1f} us for 1, {us(park[pk]['park']['median_ns']) / pk:.1f} us"
+                       f" each for {pk} in one write")
+        sysfs = r.get("sysfs")
+        if sysfs:
+            out.append(f"  sysfs: one write(2) on an open file is timed; open()+close() of a proxy file, "
+                       f"not timed: median {us(sysfs['open_close']['median_ns']):.1f} us; "
+                       f"a no-op park write: {us(sysfs['noop_park']['median_ns']):.1f} us")
         mask = {row["k"]: row for row in r.get("mask", [])}
         if mask:
             out.append(f"  Par (mask hotplug, one write) beside native (one cpuN/online write per CPU):")

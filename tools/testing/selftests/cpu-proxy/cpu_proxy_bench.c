@@ -13,6 +13,12 @@
  *            wakeups_while_parked is read before and after
  *   ipi      one smp_call_function_single() round trip to an idle CPU,
  *            the floor any mechanism built on IPIs can reach
+ *   sysfs    what the timings leave out or cannot avoid: the open() and
+ *            close() of a proxy file, and a park write that changes nothing
+ *
+ * Every timed operation is one write(2) (pwrite at offset 0) on a file
+ * opened beforehand: the cpuN/online files for native hotplug, the proxy
+ * files for park and mask hotplug, so that neither side pays a path walk.
  *
  * and prints one JSON object on stdout between marker lines. The caller
  * (scripts/bench-report.py) turns it into a table and a plot.
@@ -37,6 +43,7 @@
 
 #define CPU_DIR		"/sys/devices/system/cpu"
 #define MAX_REPS	1000
+#define MAX_CPUS	64
 
 static int nr_cpus;
 
@@ -62,6 +69,24 @@ static void write_or_die(const char *path, const char *s)
 		die(path, -ret);
 }
 
+static int open_or_die(const char *path)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		die(path, errno);
+	return fd;
+}
+
+/* One write of @s to @fd (opened beforehand), as the timed operation. */
+static void fd_write_or_die(int fd, const char *what, const char *s)
+{
+	ssize_t len = strlen(s), n = pwrite(fd, s, len, 0);
+
+	if (n != len)
+		die(what, n < 0 ? errno : EIO);
+}
+
 /* The CPUs nr_cpus-k .. nr_cpus-1 as a cpulist. */
 static const char *top_cpus(int k)
 {
@@ -71,15 +96,12 @@ static const char *top_cpus(int k)
 	return buf;
 }
 
+/* cpuN/online, opened once (main()). */
+static int online_fd[MAX_CPUS];
+
 static void set_online(int cpu, int on)
 {
-	char path[64];
-	int ret;
-
-	snprintf(path, sizeof(path), CPU_DIR "/cpu%d/online", cpu);
-	ret = write_file(path, on ? "1\n" : "0\n", 2);
-	if (ret)
-		die(path, -ret);
+	fd_write_or_die(online_fd[cpu], "cpuN/online", on ? "1\n" : "0\n");
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -240,19 +262,23 @@ static void bench_writes(const char *name, const char *off, const char *on,
 {
 	static uint64_t t_off[MAX_REPS], t_on[MAX_REPS];
 	char off_path[128], on_path[128];
+	int off_fd, on_fd;
 
 	snprintf(off_path, sizeof(off_path), PROXY_DIR "/%s", off);
 	snprintf(on_path, sizeof(on_path), PROXY_DIR "/%s", on);
+	off_fd = open_or_die(off_path);
+	on_fd = open_or_die(on_path);
 	printf("  \"%s\": [\n", name);
 	for (int k = 1; k <= max_k; k++) {
 		fprintf(stderr, "bench: %s/%s of %d CPU(s), %d reps\n", off, on, k, reps);
 		for (int r = 0; r < reps; r++) {
+			const char *list = top_cpus(k);
 			uint64_t t0 = now_ns();
 
-			write_or_die(off_path, top_cpus(k));
+			fd_write_or_die(off_fd, off_path, list);
 			t_off[r] = now_ns() - t0;
 			t0 = now_ns();
-			write_or_die(on_path, top_cpus(k));
+			fd_write_or_die(on_fd, on_path, list);
 			t_on[r] = now_ns() - t0;
 		}
 		printf("    {\"k\": %d,\n", k);
@@ -261,6 +287,43 @@ static void bench_writes(const char *name, const char *off, const char *on,
 		printf("    }%s\n", k == max_k ? "" : ",");
 	}
 	printf("  ]%s\n", last ? "" : ",");
+	close(off_fd);
+	close(on_fd);
+}
+
+/*
+ * What the timings leave out, and their floor: open() + close() of the park
+ * file, and a park write of an already parked CPU (parse, lock, plan: a
+ * no-op), reps times each.
+ */
+static void bench_sysfs(int reps)
+{
+	static uint64_t t_open[MAX_REPS], t_noop[MAX_REPS];
+	const char *victim = top_cpus(1);
+	int fd;
+
+	fprintf(stderr, "bench: sysfs open/close and no-op park, %d reps\n", reps);
+	for (int r = 0; r < reps; r++) {
+		uint64_t t0 = now_ns();
+
+		fd = open_or_die(PROXY_DIR "/park");
+		close(fd);
+		t_open[r] = now_ns() - t0;
+	}
+	fd = open_or_die(PROXY_DIR "/park");
+	fd_write_or_die(fd, "park", victim);
+	for (int r = 0; r < reps; r++) {
+		uint64_t t0 = now_ns();
+
+		fd_write_or_die(fd, "park", victim);
+		t_noop[r] = now_ns() - t0;
+	}
+	close(fd);
+	write_or_die(PROXY_DIR "/unpark", victim);
+	printf("  \"sysfs\": {\n");
+	print_series("open_close", t_open, reps, 0);
+	print_series("noop_park", t_noop, reps, 1);
+	printf("  },\n");
 }
 
 int main(int argc, char **argv)
@@ -296,8 +359,14 @@ int main(int argc, char **argv)
 	nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (nr_cpus < 2)
 		die("needs at least 2 online CPUs", ENODEV);
+	if (nr_cpus > MAX_CPUS)
+		nr_cpus = MAX_CPUS;
 	if (max_k < 0 || max_k > nr_cpus - 1)
 		max_k = nr_cpus - 1;
+	for (int c = 1; c < nr_cpus; c++) {
+		snprintf(buf, sizeof(buf), CPU_DIR "/cpu%d/online", c);
+		online_fd[c] = open_or_die(buf);
+	}
 	pin_to(0);
 	uname(&u);
 
@@ -324,6 +393,7 @@ int main(int argc, char **argv)
 		die(TEST_DIR "/ipi_rtt (CONFIG_TEST_CPU_PROXY)", ENOENT);
 	}
 
+	bench_sysfs(reps);
 	bench_writes("park", "park", "unpark", reps, max_k, 0);
 
 	if (nr_cpus >= 3) {
