@@ -635,11 +635,11 @@ static int cpu_proxy_wait(struct cpu_proxy_cpu *pc,
 			kicked = now;
 		}
 		/*
-		 * The CPU needs microseconds, but waking a halted vCPU can
-		 * take hundreds: spin for as long as the kick interval (a
-		 * sleep's wakeup would cost as much again), then sleep.
+		 * The CPU needs microseconds: spin, then sleep. Not longer:
+		 * on an overcommitted host a spinning vCPU takes the host
+		 * CPUs the vCPUs it waits for need to wake.
 		 */
-		if (now - start < NSEC_PER_MSEC)
+		if (now - start < 200 * NSEC_PER_USEC)
 			cpu_relax();
 		else
 			usleep_range(10, 50);
