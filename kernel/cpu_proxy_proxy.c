@@ -462,7 +462,7 @@ static void cpu_proxy_wq_local(struct cpu_proxy_cpu *pc)
 }
 
 /* How long a CPU woken early polls for its park request before it halts. */
-#define CPU_PROXY_SOON_NS	NSEC_PER_MSEC
+#define CPU_PROXY_SOON_NS	(100 * NSEC_PER_USEC)
 
 /*
  * Woken early (cpu_proxy_wake_early()): poll, interrupts on, until told to
