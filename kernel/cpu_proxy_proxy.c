@@ -74,6 +74,7 @@ struct cpu_proxy_cpu {
 	unsigned int cpu;
 	int proxy;			/* -1: none assigned */
 	bool installed;			/* N is in its park loop, evt installed */
+	bool polling;			/* N polls for its park request */
 	bool rearm;			/* next_event changed, timer not armed */
 	bool native;			/* a pass left work for N itself */
 	bool halting;			/* N is between its last check and hlt */
@@ -414,6 +415,8 @@ static void cpu_proxy_install(struct cpu_proxy_cpu *pc)
 	pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
 	/* Installed before it is seen; cpu_proxy_in_loop() acquires. */
 	smp_store_release(&pc->installed, true);
+	/* Installed before no longer polling; cpu_proxy_wake_idle() acquires. */
+	smp_store_release(&pc->polling, false);
 }
 
 static void cpu_proxy_uninstall(struct cpu_proxy_cpu *pc)
@@ -469,14 +472,18 @@ static void cpu_proxy_wq_local(struct cpu_proxy_cpu *pc)
  * park, for at most CPU_PROXY_SOON_NS, so that the parker does not have to
  * wake a halted CPU again. Returns with interrupts on.
  */
-static void cpu_proxy_poll_soon(void)
+static void cpu_proxy_poll_soon(struct cpu_proxy_cpu *pc)
 {
 	u64 end = local_clock() + CPU_PROXY_SOON_NS;
 
+	WRITE_ONCE(pc->polling, true);
 	local_irq_enable();
-	while (READ_ONCE(*this_cpu_ptr(&cpu_proxy_soon)) &&
-	       !READ_ONCE(*this_cpu_ptr(&cpu_proxy_want_park)) &&
-	       !need_resched()) {
+	while (READ_ONCE(*this_cpu_ptr(&cpu_proxy_soon))) {
+		/* Told: polling until installed (cpu_proxy_install()). */
+		if (READ_ONCE(*this_cpu_ptr(&cpu_proxy_want_park)))
+			return;
+		if (need_resched())
+			break;
 		if (local_clock() > end) {
 			/* Not told in time: halt as usual until it is. */
 			this_cpu_write(cpu_proxy_soon, false);
@@ -484,6 +491,12 @@ static void cpu_proxy_poll_soon(void)
 		}
 		cpu_relax();
 	}
+	WRITE_ONCE(pc->polling, false);
+	/*
+	 * Not polling before the idle loop looks for a request again; pairs
+	 * with cpu_proxy_wake_idle().
+	 */
+	smp_mb();
 }
 
 /**
@@ -506,6 +519,28 @@ void cpu_proxy_wake_early(unsigned int cpu)
 }
 
 /**
+ * cpu_proxy_wake_idle - wake an idle CPU told to park, unless it needs none
+ * @cpu: a CPU told to park (cpu_proxy_enter(@cpu, 0)) whose runqueue was
+ *       idle
+ *
+ * A CPU in its park loop already, or polling for its request after an
+ * early wakeup, finds the request by itself: a wakeup would only wake it
+ * once more, later, after the park, while its proxy stands in for it.
+ * Context: sched_cpu_park().
+ */
+void cpu_proxy_wake_idle(unsigned int cpu)
+{
+	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
+
+	/* Told before polling is read; pairs with cpu_proxy_poll_soon(). */
+	smp_mb();
+	/* Pairs with cpu_proxy_install(): not polling, then installed. */
+	if (smp_load_acquire(&pc->polling) || READ_ONCE(pc->installed))
+		return;
+	arch_cpu_proxy_wake(cpu);
+}
+
+/**
  * cpu_proxy_idle - the idle loop of a parked CPU
  *
  * Replaces cpuidle_idle_call() while cpu_proxy_want_park is set. Returns,
@@ -522,7 +557,7 @@ void cpu_proxy_idle(void)
 	lockdep_assert_irqs_disabled();
 	if (!this_cpu_read(cpu_proxy_want_park) &&
 	    !cpumask_test_cpu(smp_processor_id(), &cpu_proxy_held_mask)) {
-		cpu_proxy_poll_soon();
+		cpu_proxy_poll_soon(pc);
 		return;
 	}
 	cpu_proxy_wq_local(pc);

@@ -180,6 +180,8 @@ void cpu_proxy_unstop_parked(void);
 void arch_cpu_proxy_run(unsigned int cpu, void (*fn)(void *), void *arg);
 /* Architecture: an interrupt that wakes @cpu itself, never redirected. */
 void arch_cpu_proxy_wake(unsigned int cpu);
+/* Wake an idle CPU told to park, if it needs it (sched_cpu_park()). */
+void cpu_proxy_wake_idle(unsigned int cpu);
 /* Architecture: flush and serialise what a proxy acknowledged for us. */
 void arch_cpu_proxy_resume(void);
 
