@@ -512,6 +512,11 @@ static void cpu_proxy_poll_soon(struct cpu_proxy_cpu *pc)
 void cpu_proxy_wake_early(unsigned int cpu)
 {
 	cpu_maps_assert_held();
+	/*
+	 * Left set if an earlier park was told, seen by a poll, and withdrawn
+	 * before the CPU reached its loop; nothing polls while soon is clear.
+	 */
+	WRITE_ONCE(per_cpu(cpu_proxy_cpus, cpu).polling, false);
 	WRITE_ONCE(per_cpu(cpu_proxy_soon, cpu), true);
 	/* Seen by the CPU's idle loop once the wakeup lands. */
 	smp_mb();
