@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Emit the whole change as a git format-patch series against the pinned
-# kernel, into out/series/: one commit per logical change, each new file
-# in the commit that first needs it, in an order where every commit
-# builds (with CONFIG_CPU_PROXY off, and on once its Kconfig exists).
+# kernel, into out/series/: one commit per patch of patches/, in the
+# order they apply, each new file in the commit that first needs it. Every
+# commit builds with CONFIG_CPU_PROXY off; the new files are in their final
+# form, so with it on only the whole series builds.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,8 +15,15 @@ COMMITS=(
 "0001-cpu-proxy-add-CONFIG_CPU_PROXY-and-build-the-Rust-core.patch|kernel/Kconfig.cpu_proxy kernel/cpu_proxy_glue.c rust/proxy|"
 "0002-lib-build-the-cpu-proxy-test-hooks.patch|lib/test_cpu_proxy.c|"
 "0003-selftests-add-the-cpu-proxy-target.patch|tools/testing/selftests/cpu-proxy|"
+"0005-cpu-proxy-run-a-parked-CPU-s-interrupt-side-work-on-a-proxy.patch|kernel/cpu_proxy_proxy.c arch/x86/kernel/proxy_gdt.c|"
 "-|Documentation/cpu-proxy.rst|Documentation: describe processor proxies"
 )
+# The other patches, each a commit of its own, in order.
+for p in "$REPO"/patches/*.patch; do
+	p=$(basename "$p")
+	case " ${COMMITS[*]} " in *"$p|"*) continue ;; esac
+	COMMITS=("${COMMITS[@]:0:${#COMMITS[@]}-1}" "$p||" "${COMMITS[@]: -1}")
+done
 
 kver=$(dpkg-query -W -f='${Version}' "$KPKG")
 S=$OUT/series
