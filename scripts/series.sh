@@ -3,9 +3,9 @@
 #
 # Emit the whole change as a git format-patch series against the pinned
 # kernel, into out/series/: one commit per patch of patches/, in the
-# order they apply, each new file in the commit that first needs it. Every
-# commit builds with CONFIG_CPU_PROXY off; the new files are in their final
-# form, so with it on only the whole series builds.
+# order they apply, each new file in the commit that first needs it. The
+# new files are in their final form: the whole series builds, the commits
+# in between are not build-tested.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
