@@ -68,8 +68,7 @@ shell: initramfs
 		-append "console=ttyS0 panic=-1 job=shell"
 
 # The series with CONFIG_CPU_PROXY=n, bzImage only, in out/build-noproxy:
-# it must build with the feature off (not part of make check: a second
-# full kernel build).
+# it must build with the feature off (make check runs it too).
 build-noproxy: setup
 	NOPROXY=1 bash scripts/kernel.sh
 
