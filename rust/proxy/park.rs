@@ -52,20 +52,23 @@ pub(crate) fn write(input: &[u8], park: bool) -> Result {
     let online = guard.online()?;
     let parked = guard.parked()?;
     let (req, online, parked) = (req.words(), online.words(), parked.words());
+    let n = if park {
+        plan::park(req, online, parked, change.words_mut())
+    } else {
+        plan::unpark(req, online, parked, change.words_mut())
+    }
+    .map_err(plan_error)?;
     // A write that changes nothing (every CPU already as asked) does
     // nothing: no proxy choice, no pass over the interrupts.
+    if n == 0 {
+        return Ok(());
+    }
     if park {
-        let n = plan::park(req, online, parked, change.words_mut()).map_err(plan_error)?;
-        if n != 0 {
-            park_set(&mut guard, &change)?;
-            STATS.parks.fetch_add(n.into(), Ordering::Relaxed);
-        }
+        park_set(&mut guard, &change)?;
+        STATS.parks.fetch_add(n.into(), Ordering::Relaxed);
     } else {
-        let n = plan::unpark(req, online, parked, change.words_mut()).map_err(plan_error)?;
-        if n != 0 {
-            unpark_set(&mut guard, &change);
-            STATS.unparks.fetch_add(n.into(), Ordering::Relaxed);
-        }
+        unpark_set(&mut guard, &change);
+        STATS.unparks.fetch_add(n.into(), Ordering::Relaxed);
     }
     Ok(())
 }
