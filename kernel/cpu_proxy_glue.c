@@ -99,7 +99,7 @@ void cpu_proxy_set_parked(unsigned int cpu, bool parked)
 		cpumask_set_cpu(cpu, &__cpu_parked_mask);
 	} else {
 		/* Not parking after all (cpu_proxy_wake_early()). */
-		WRITE_ONCE(per_cpu(cpu_proxy_soon, cpu), false);
+		WRITE_ONCE(per_cpu(cpu_proxy_early, cpu), CPU_PROXY_EARLY_NONE);
 		cpumask_clear_cpu(cpu, &__cpu_parked_mask);
 		if (cpumask_empty(&__cpu_parked_mask))
 			static_branch_disable(&cpu_proxy_parked_key);

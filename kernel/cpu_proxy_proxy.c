@@ -74,7 +74,6 @@ struct cpu_proxy_cpu {
 	unsigned int cpu;
 	int proxy;			/* -1: none assigned */
 	bool installed;			/* N is in its park loop, evt installed */
-	bool polling;			/* N polls for its park request */
 	bool rearm;			/* next_event changed, timer not armed */
 	bool native;			/* a pass left work for N itself */
 	bool halting;			/* N is between its last check and hlt */
@@ -90,8 +89,13 @@ static DEFINE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
 DEFINE_PER_CPU(atomic_t, cpu_proxy_owner);
 DEFINE_PER_CPU(bool, cpu_proxy_proxied);
 DEFINE_PER_CPU(bool, cpu_proxy_want_park);
-/* About to be told to park: poll, do not halt (cpu_proxy_wake_early()). */
-DEFINE_PER_CPU(bool, cpu_proxy_soon);
+/*
+ * About to be told to park: poll, do not halt (cpu_proxy_wake_early()).
+ * The parker sets SOON, and NONE if the park is withdrawn; the CPU moves
+ * SOON to POLLING and back, and POLLING to NONE once it stops polling or
+ * is installed, so nothing polls or is thought to poll past its park.
+ */
+DEFINE_PER_CPU(int, cpu_proxy_early);
 /* Parked CPUs a stop_machine() counts as stopped; under its mutex. */
 struct cpumask cpu_proxy_held_mask;
 
@@ -415,8 +419,11 @@ static void cpu_proxy_install(struct cpu_proxy_cpu *pc)
 	pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
 	/* Installed before it is seen; cpu_proxy_in_loop() acquires. */
 	smp_store_release(&pc->installed, true);
-	/* Installed before no longer polling; cpu_proxy_wake_idle() acquires. */
-	smp_store_release(&pc->polling, false);
+	/*
+	 * Installed before no longer polling; cpu_proxy_wake_idle() acquires.
+	 * No new park can mark this CPU before it leaves the loop.
+	 */
+	smp_store_release(this_cpu_ptr(&cpu_proxy_early), CPU_PROXY_EARLY_NONE);
 }
 
 static void cpu_proxy_uninstall(struct cpu_proxy_cpu *pc)
@@ -472,31 +479,35 @@ static void cpu_proxy_wq_local(struct cpu_proxy_cpu *pc)
  * park, for at most CPU_PROXY_SOON_NS, so that the parker does not have to
  * wake a halted CPU again. Returns with interrupts on.
  */
-static void cpu_proxy_poll_soon(struct cpu_proxy_cpu *pc)
+static void cpu_proxy_poll_soon(void)
 {
+	int *early = this_cpu_ptr(&cpu_proxy_early);
 	u64 end = local_clock() + CPU_PROXY_SOON_NS;
+	int next = CPU_PROXY_EARLY_NONE;
 
-	WRITE_ONCE(pc->polling, true);
+	/* Fully ordered: polling before the request is read. */
+	cmpxchg(early, CPU_PROXY_EARLY_SOON, CPU_PROXY_EARLY_POLLING);
 	local_irq_enable();
-	while (READ_ONCE(*this_cpu_ptr(&cpu_proxy_soon))) {
-		/* Told: polling until installed (cpu_proxy_install()). */
+	while (READ_ONCE(*early) == CPU_PROXY_EARLY_POLLING) {
+		/* Told: POLLING until installed (cpu_proxy_install()). */
 		if (READ_ONCE(*this_cpu_ptr(&cpu_proxy_want_park)))
 			return;
-		if (need_resched())
-			break;
-		if (local_clock() > end) {
-			/* Not told in time: halt as usual until it is. */
-			this_cpu_write(cpu_proxy_soon, false);
+		if (need_resched()) {
+			/* Poll again once idle again. */
+			next = CPU_PROXY_EARLY_SOON;
 			break;
 		}
+		/* Not told in time: halt as usual until it is. */
+		if (local_clock() > end)
+			break;
 		cpu_relax();
 	}
-	WRITE_ONCE(pc->polling, false);
 	/*
-	 * Not polling before the idle loop looks for a request again; pairs
-	 * with cpu_proxy_wake_idle().
+	 * Withdrawn meanwhile (NONE), or marked again (SOON)? Then that
+	 * stands. Fully ordered: not polling before the idle loop looks for
+	 * a request again; pairs with cpu_proxy_wake_idle().
 	 */
-	smp_mb();
+	cmpxchg(early, CPU_PROXY_EARLY_POLLING, next);
 }
 
 /**
@@ -512,12 +523,7 @@ static void cpu_proxy_poll_soon(struct cpu_proxy_cpu *pc)
 void cpu_proxy_wake_early(unsigned int cpu)
 {
 	cpu_maps_assert_held();
-	/*
-	 * Left set if an earlier park was told, seen by a poll, and withdrawn
-	 * before the CPU reached its loop; nothing polls while soon is clear.
-	 */
-	WRITE_ONCE(per_cpu(cpu_proxy_cpus, cpu).polling, false);
-	WRITE_ONCE(per_cpu(cpu_proxy_soon, cpu), true);
+	WRITE_ONCE(per_cpu(cpu_proxy_early, cpu), CPU_PROXY_EARLY_SOON);
 	/* Seen by the CPU's idle loop once the wakeup lands. */
 	smp_mb();
 	arch_cpu_proxy_wake(cpu);
@@ -540,7 +546,8 @@ void cpu_proxy_wake_idle(unsigned int cpu)
 	/* Told before polling is read; pairs with cpu_proxy_poll_soon(). */
 	smp_mb();
 	/* Pairs with cpu_proxy_install(): not polling, then installed. */
-	if (smp_load_acquire(&pc->polling) || READ_ONCE(pc->installed))
+	if (smp_load_acquire(per_cpu_ptr(&cpu_proxy_early, cpu)) ==
+	    CPU_PROXY_EARLY_POLLING || READ_ONCE(pc->installed))
 		return;
 	arch_cpu_proxy_wake(cpu);
 }
@@ -562,7 +569,7 @@ void cpu_proxy_idle(void)
 	lockdep_assert_irqs_disabled();
 	if (!this_cpu_read(cpu_proxy_want_park) &&
 	    !cpumask_test_cpu(smp_processor_id(), &cpu_proxy_held_mask)) {
-		cpu_proxy_poll_soon(pc);
+		cpu_proxy_poll_soon();
 		return;
 	}
 	cpu_proxy_wq_local(pc);
@@ -785,8 +792,6 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 		/* Asked before it parks; pairs with cpu_proxy_wq_local(). */
 		smp_wmb();
 		WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), true);
-		/* Told: it need not poll for it any longer. */
-		WRITE_ONCE(per_cpu(cpu_proxy_soon, cpu), false);
 		/* Seen by the CPU's idle loop once it next goes idle. */
 		smp_mb();
 	}

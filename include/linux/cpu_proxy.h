@@ -132,7 +132,14 @@ static __always_inline bool cpu_proxy_in_proxy(void)
  * a stop_machine() counts as stopped in its park loop.
  */
 DECLARE_PER_CPU(bool, cpu_proxy_want_park);
-DECLARE_PER_CPU(bool, cpu_proxy_soon);
+
+/* cpu_proxy_early: a CPU woken ahead of its park request (cpu_proxy_wake_early()). */
+enum {
+	CPU_PROXY_EARLY_NONE,		/* not woken early */
+	CPU_PROXY_EARLY_SOON,		/* to poll for its request when idle */
+	CPU_PROXY_EARLY_POLLING,	/* polling; or told, and not yet installed */
+};
+DECLARE_PER_CPU(int, cpu_proxy_early);
 extern struct cpumask cpu_proxy_held_mask;
 void cpu_proxy_idle(void);
 
@@ -140,7 +147,7 @@ static __always_inline bool cpu_proxy_idle_parks(void)
 {
 	return cpu_proxy_any_parked() &&
 	       (this_cpu_read(cpu_proxy_want_park) ||
-		this_cpu_read(cpu_proxy_soon) ||
+		this_cpu_read(cpu_proxy_early) != CPU_PROXY_EARLY_NONE ||
 		cpumask_test_cpu(smp_processor_id(), &cpu_proxy_held_mask));
 }
 
