@@ -13,6 +13,7 @@
 #include <linux/device.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
+#include <linux/irqdesc.h>
 #include <linux/irqnr.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
@@ -137,16 +138,64 @@ static int __init cpu_proxy_hotplug_init(void)
 }
 core_initcall(cpu_proxy_hotplug_init);
 
-/* A device interrupt moved off a parked CPU, and the affinity it had. */
+/*
+ * A device interrupt moved off a parked CPU: the affinity it had, and the
+ * one parking gave it.
+ */
 struct cpu_proxy_irq {
 	struct list_head node;
 	unsigned int irq;
 	unsigned int cpu;
 	cpumask_var_t saved;
+	cpumask_var_t moved;
 };
 
 /* Under cpu_proxy_lock(). */
 static LIST_HEAD(cpu_proxy_irqs);
+
+static void cpu_proxy_irq_free(struct cpu_proxy_irq *pi)
+{
+	if (!pi)
+		return;
+	free_cpumask_var(pi->saved);
+	free_cpumask_var(pi->moved);
+	kfree(pi);
+}
+
+static struct cpu_proxy_irq *cpu_proxy_irq_alloc(void)
+{
+	struct cpu_proxy_irq *pi = kzalloc(sizeof(*pi), GFP_KERNEL);
+
+	if (!pi)
+		return NULL;
+	if (!zalloc_cpumask_var(&pi->saved, GFP_KERNEL) ||
+	    !zalloc_cpumask_var(&pi->moved, GFP_KERNEL)) {
+		cpu_proxy_irq_free(pi);
+		return NULL;
+	}
+	return pi;
+}
+
+/*
+ * Should @desc move off @set? Then @pi gets its affinity and the CPU of
+ * @set it targets. Under @desc's lock, so that its action and masks are
+ * read together.
+ */
+static bool cpu_proxy_irq_targets(struct irq_desc *desc,
+				  const struct cpumask *set,
+				  struct cpu_proxy_irq *pi)
+{
+	struct irq_data *d = irq_desc_get_irq_data(desc);
+
+	guard(raw_spinlock_irq)(&desc->lock);
+	if (irqd_is_per_cpu(d) || irqd_affinity_is_managed(d) || !desc->action)
+		return false;
+	pi->cpu = cpumask_first_and(set, irq_data_get_effective_affinity_mask(d));
+	if (pi->cpu >= nr_cpu_ids)
+		return false;
+	cpumask_copy(pi->saved, irq_data_get_affinity_mask(d));
+	return true;
+}
 
 /**
  * cpu_proxy_irqs_park - move device interrupts off CPUs being parked
@@ -157,65 +206,50 @@ static LIST_HEAD(cpu_proxy_irqs);
  * affinity, or all active unparked CPUs if that part is empty. Its
  * affinity is remembered for cpu_proxy_irqs_unpark(). An interrupt the
  * chip refuses to move stays (and is served by its CPU, which is counted
- * as a wakeup). One pass over the interrupts for the whole set.
+ * as a wakeup). One pass over the interrupts for the whole set, under the
+ * sparse interrupt lock, as the hotplug core walks them.
  *
  * Context: process context; cpu_proxy_lock() held.
  * Return: 0 or -ENOMEM; on error nothing is moved.
  */
 int cpu_proxy_irqs_park(const struct cpumask *set)
 {
-	struct cpu_proxy_irq *pi, *tmp;
+	struct cpu_proxy_irq *pi = NULL, *tmp;
 	struct irq_desc *desc;
-	cpumask_var_t target;
 	LIST_HEAD(moved);
 	unsigned int irq;
 
 	cpu_maps_assert_held();
-	if (!alloc_cpumask_var(&target, GFP_KERNEL))
-		return -ENOMEM;
-
+	irq_lock_sparse();
 	for_each_irq_desc(irq, desc) {
-		struct irq_data *d = irq_desc_get_irq_data(desc);
-		unsigned int cpu;
-
-		if (irqd_is_per_cpu(d) || irqd_affinity_is_managed(d) ||
-		    !irq_has_action(irq))
-			continue;
-		cpu = cpumask_first_and(set, irq_data_get_effective_affinity_mask(d));
-		if (cpu >= nr_cpu_ids)
-			continue;
-
-		pi = kzalloc(sizeof(*pi), GFP_KERNEL);
-		if (!pi || !alloc_cpumask_var(&pi->saved, GFP_KERNEL)) {
-			kfree(pi);
+		if (!pi)
+			pi = cpu_proxy_irq_alloc();
+		if (!pi)
 			goto undo;
-		}
-		cpumask_copy(pi->saved, irq_data_get_affinity_mask(d));
-		cpumask_andnot(target, pi->saved, cpu_parked_mask);
-		cpumask_and(target, target, cpu_active_mask);
-		if (cpumask_empty(target))
-			cpumask_andnot(target, cpu_active_mask, cpu_parked_mask);
-		if (irq_set_affinity(irq, target)) {
-			free_cpumask_var(pi->saved);
-			kfree(pi);
+		if (!cpu_proxy_irq_targets(desc, set, pi))
 			continue;
-		}
+		cpumask_andnot(pi->moved, pi->saved, cpu_parked_mask);
+		cpumask_and(pi->moved, pi->moved, cpu_active_mask);
+		if (cpumask_empty(pi->moved))
+			cpumask_andnot(pi->moved, cpu_active_mask, cpu_parked_mask);
+		if (irq_set_affinity(irq, pi->moved))
+			continue;
 		pi->irq = irq;
-		pi->cpu = cpu;
 		list_add_tail(&pi->node, &moved);
+		pi = NULL;
 	}
+	irq_unlock_sparse();
+	cpu_proxy_irq_free(pi);
 	list_splice_tail(&moved, &cpu_proxy_irqs);
-	free_cpumask_var(target);
 	return 0;
 
 undo:
 	list_for_each_entry_safe(pi, tmp, &moved, node) {
 		irq_set_affinity(pi->irq, pi->saved);
 		list_del(&pi->node);
-		free_cpumask_var(pi->saved);
-		kfree(pi);
+		cpu_proxy_irq_free(pi);
 	}
-	free_cpumask_var(target);
+	irq_unlock_sparse();
 	return -ENOMEM;
 }
 
@@ -223,7 +257,9 @@ undo:
  * cpu_proxy_irqs_unpark - give back the interrupts moved off CPUs
  * @set: CPUs passed to cpu_proxy_irqs_park(), active again
  *
- * Restores the affinity each had when its CPU was parked.
+ * Restores the affinity each had when its CPU was parked, unless it was
+ * set again meanwhile (through /proc/irq, by its driver, or because the
+ * interrupt was freed and its number reused): that later choice stands.
  * Context: process context; cpu_proxy_lock() held.
  */
 void cpu_proxy_irqs_unpark(const struct cpumask *set)
@@ -231,14 +267,28 @@ void cpu_proxy_irqs_unpark(const struct cpumask *set)
 	struct cpu_proxy_irq *pi, *tmp;
 
 	cpu_maps_assert_held();
+	irq_lock_sparse();
 	list_for_each_entry_safe(pi, tmp, &cpu_proxy_irqs, node) {
+		struct irq_desc *desc;
+		bool ours = false;
+
 		if (!cpumask_test_cpu(pi->cpu, set))
 			continue;
-		irq_set_affinity(pi->irq, pi->saved);
+		desc = irq_to_desc(pi->irq);
+		if (desc) {
+			struct irq_data *d = irq_desc_get_irq_data(desc);
+
+			scoped_guard(raw_spinlock_irq, &desc->lock)
+				ours = desc->action &&
+				       cpumask_equal(irq_data_get_affinity_mask(d),
+						     pi->moved);
+		}
+		if (ours)
+			irq_set_affinity(pi->irq, pi->saved);
 		list_del(&pi->node);
-		free_cpumask_var(pi->saved);
-		kfree(pi);
+		cpu_proxy_irq_free(pi);
 	}
+	irq_unlock_sparse();
 }
 
 static ssize_t park_store(struct device *dev, struct device_attribute *attr,
