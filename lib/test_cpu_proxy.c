@@ -6,11 +6,12 @@
  *   parse    write a cpulist; read back the result of the Rust parser and
  *            of cpulist_parse() on it, one line each:
  *            "rust <ret> [<list>]" and "kernel <ret> [<list>]"
- *   ipi_rtt  write "<cpu> <iterations>"; the writer times that many
- *            smp_call_function_single(<cpu>, wait=1) round trips from the
- *            CPU it is pinned to; read back
- *            "cpu <n> from <n> iterations <n> min_ns <n> median_ns <n>
- *             p90_ns <n> max_ns <n>"
+ *   ipi_rtt  write "<cpu> <iterations> [<gap_us>]"; the writer times that
+ *            many smp_call_function_single(<cpu>, wait=1) round trips from
+ *            the CPU it is pinned to, sleeping <gap_us> before each (so
+ *            that <cpu> halts in between: the wakeup of a halted CPU);
+ *            read back "cpu <n> from <n> iterations <n> min_ns <n>
+ *            median_ns <n> p90_ns <n> max_ns <n> gap_us <n>"
  *   ipi_storm
  *            write "<seconds> [<cpu>]": a kthread sends smp_call_function()
  *            rounds to every other online CPU, back to back, for that long
@@ -49,6 +50,7 @@
 
 #define PARSE_MAX_INPUT		256
 #define IPI_RTT_MAX_ITERATIONS	100000
+#define IPI_RTT_MAX_GAP_US	100000
 
 static DEFINE_MUTEX(test_lock);
 static char parse_result[256];
@@ -152,18 +154,19 @@ static int cmp_u64(const void *a, const void *b)
 static ssize_t ipi_rtt_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
-	unsigned int cpu, iterations, i;
+	unsigned int cpu, iterations, gap_us = 0, i;
 	int from, ran_on, ret;
-	char buf[32];
+	char buf[48];
 	u64 *ns;
 
 	ret = copy_short_write(buf, sizeof(buf), ubuf, count);
 	if (ret)
 		return ret;
-	if (sscanf(buf, "%u %u", &cpu, &iterations) != 2)
+	ret = sscanf(buf, "%u %u %u", &cpu, &iterations, &gap_us);
+	if (ret != 2 && ret != 3)
 		return -EINVAL;
 	if (cpu >= nr_cpu_ids || !iterations ||
-	    iterations > IPI_RTT_MAX_ITERATIONS)
+	    iterations > IPI_RTT_MAX_ITERATIONS || gap_us > IPI_RTT_MAX_GAP_US)
 		return -EINVAL;
 
 	ns = kvmalloc_array(iterations, sizeof(*ns), GFP_KERNEL);
@@ -186,6 +189,8 @@ static ssize_t ipi_rtt_write(struct file *file, const char __user *ubuf,
 	for (i = 0; i < iterations; i++) {
 		u64 t0;
 
+		if (gap_us)
+			usleep_range(gap_us, gap_us + gap_us / 8 + 1);
 		ran_on = -1;
 		preempt_disable();
 		t0 = ktime_get_ns();
@@ -205,9 +210,9 @@ static ssize_t ipi_rtt_write(struct file *file, const char __user *ubuf,
 	sort(ns, iterations, sizeof(*ns), cmp_u64, NULL);
 	scoped_guard(mutex, &test_lock)
 		scnprintf(ipi_rtt_result, sizeof(ipi_rtt_result),
-			  "cpu %u from %d iterations %u min_ns %llu median_ns %llu p90_ns %llu max_ns %llu\n",
+			  "cpu %u from %d iterations %u min_ns %llu median_ns %llu p90_ns %llu max_ns %llu gap_us %u\n",
 			  cpu, from, iterations, ns[0], ns[iterations / 2],
-			  ns[iterations * 9 / 10], ns[iterations - 1]);
+			  ns[iterations * 9 / 10], ns[iterations - 1], gap_us);
 	ret = 0;
 out:
 	migrate_enable();

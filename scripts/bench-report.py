@@ -58,9 +58,17 @@ def table(runs):
         out.append(f"  IPI floor: smp_call_function_single() CPU{ipi['from']} -> CPU{ipi['cpu']}, "
                    f"{ipi['iterations']} round trips: median {us(ipi['median_ns']):.1f} us "
                    f"[p90 {us(ipi['p90_ns']):.1f} us]")
+        halted = r.get("ipi_halted")
+        if halted:
+            out.append(f"  ... to CPU{halted['cpu']} halted for {halted['gap_us']} us before each, "
+                       f"{halted['iterations']} round trips: median {us(halted['median_ns']):.1f} us "
+                       f"[p90 {us(halted['p90_ns']):.1f} us]")
         if park:
             out.append(f"  park of 1 CPU = {park[1]['park']['median_ns'] / ipi['median_ns']:.1f} IPI round trips; "
                        f"native offline of 1 CPU = {base['offline']['median_ns'] / ipi['median_ns']:.0f}")
+            if halted:
+                out.append(f"  park of 1 CPU = {park[1]['park']['median_ns'] / halted['median_ns']:.2f} "
+                           f"round trips to a halted CPU")
             p1 = park[1]["park"]["median_ns"]
             pk = max(park)
             out.append(f"  park per CPU: {us(p1):.1f} us for 1, {us(park[pk]['park']['median_ns']) / pk:.1f} us"

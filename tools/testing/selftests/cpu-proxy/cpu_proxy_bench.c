@@ -12,7 +12,10 @@
  *            host sample the CPU time of that CPU's QEMU thread, and
  *            wakeups_while_parked is read before and after
  *   ipi      one smp_call_function_single() round trip to an idle CPU,
- *            the floor any mechanism built on IPIs can reach
+ *            back to back, the floor any mechanism built on IPIs can
+ *            reach; and the same to a CPU halted for 1 ms before each
+ *            (ipi_halted), the floor of anything that must wake a CPU,
+ *            as a park must
  *   sysfs    what the timings leave out or cannot avoid: the open() and
  *            close() of a proxy file, and a park write that changes nothing
  *
@@ -326,6 +329,31 @@ static void bench_sysfs(int reps)
 	printf("  },\n");
 }
 
+/* Round trips to a CPU halted for IPI_HALTED_GAP_US before each. */
+#define IPI_HALTED_ITERS	200
+#define IPI_HALTED_GAP_US	1000
+
+/* smp_call_function_single() round trips to the last CPU, @gap_us apart. */
+static void bench_ipi(const char *name, int iters, int gap_us)
+{
+	unsigned long long min, med, p90, max;
+	int cpu, from, it, gap;
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%d %d %d", nr_cpus - 1, iters, gap_us);
+	if (write_file(TEST_DIR "/ipi_rtt", buf, strlen(buf)) ||
+	    read_file(TEST_DIR "/ipi_rtt", buf, sizeof(buf)) <= 0)
+		die(TEST_DIR "/ipi_rtt (CONFIG_TEST_CPU_PROXY)", ENOENT);
+	/* "cpu C from F iterations I min_ns . median_ns . p90_ns . max_ns . gap_us G" */
+	if (sscanf(buf, "cpu %d from %d iterations %d %*s %llu %*s %llu %*s %llu %*s %llu %*s %d",
+		   &cpu, &from, &it, &min, &med, &p90, &max, &gap) != 8 || gap != gap_us)
+		die("ipi_rtt output", EPROTO);
+	printf("  \"%s\": {\"cpu\": %d, \"from\": %d, ", name, cpu, from);
+	printf("\"iterations\": %d, \"gap_us\": %d, \"min_ns\": %llu, ", it, gap, min);
+	printf("\"median_ns\": %llu, \"p90_ns\": %llu, ", med, p90);
+	printf("\"max_ns\": %llu},\n", max);
+}
+
 int main(int argc, char **argv)
 {
 	static uint64_t off[MAX_REPS], on[MAX_REPS];
@@ -375,23 +403,9 @@ int main(int argc, char **argv)
 	       u.release, nr_cpus, reps);
 
 	/* IPI floor: CPU 0 to the last CPU, which is idle. */
-	snprintf(buf, sizeof(buf), "%d %d", nr_cpus - 1, ipi_iters);
-	if (write_file(TEST_DIR "/ipi_rtt", buf, strlen(buf)) == 0 &&
-	    read_file(TEST_DIR "/ipi_rtt", buf, sizeof(buf)) > 0) {
-		unsigned long long min, med, p90, max;
-		int cpu, from, it;
-
-		/* "cpu C from F iterations I min_ns . median_ns . p90_ns . max_ns ." */
-		if (sscanf(buf, "cpu %d from %d iterations %d %*s %llu %*s %llu %*s %llu %*s %llu",
-			   &cpu, &from, &it, &min, &med, &p90, &max) != 7)
-			die("ipi_rtt output", EPROTO);
-		printf("  \"ipi\": {\"cpu\": %d, \"from\": %d, ", cpu, from);
-		printf("\"iterations\": %d, \"min_ns\": %llu, ", it, min);
-		printf("\"median_ns\": %llu, \"p90_ns\": %llu, ", med, p90);
-		printf("\"max_ns\": %llu},\n", max);
-	} else {
-		die(TEST_DIR "/ipi_rtt (CONFIG_TEST_CPU_PROXY)", ENOENT);
-	}
+	fprintf(stderr, "bench: IPI round trips, back to back and to a halted CPU\n");
+	bench_ipi("ipi", ipi_iters, 0);
+	bench_ipi("ipi_halted", IPI_HALTED_ITERS, IPI_HALTED_GAP_US);
 
 	bench_sysfs(reps);
 	bench_writes("park", "park", "unpark", reps, max_k, 0);
