@@ -221,7 +221,10 @@ int cpu_proxy_irqs_park(const struct cpumask *set)
 
 	cpu_maps_assert_held();
 	irq_lock_sparse();
-	for_each_irq_desc(irq, desc) {
+	for_each_active_irq(irq) {
+		desc = irq_to_desc(irq);
+		if (!desc)
+			continue;
 		if (!pi)
 			pi = cpu_proxy_irq_alloc();
 		if (!pi)
