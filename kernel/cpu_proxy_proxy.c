@@ -511,22 +511,26 @@ static void cpu_proxy_poll_soon(void)
 }
 
 /**
- * cpu_proxy_wake_early - wake a CPU that is about to be told to park
- * @cpu: a CPU just marked parked
+ * cpu_proxy_wake_early - wake CPUs that are about to be told to park
+ * @set: CPUs just marked parked
  *
  * Waking a halted (v)CPU is the longest step of a park. Woken now, before
- * its proxy is chosen and it is told, @cpu polls in its idle loop until it
- * is told (cpu_proxy_enter(@cpu, 0)), unparked, or CPU_PROXY_SOON_NS have
- * passed.
+ * their proxies are chosen and they are told, the CPUs of @set poll in
+ * their idle loop until told (cpu_proxy_enter(cpu, 0)), unparked, or
+ * CPU_PROXY_SOON_NS have passed. One interrupt for the set, so that the
+ * architecture can address them all at once.
  * Context: process context, cpu_proxy_lock() held.
  */
-void cpu_proxy_wake_early(unsigned int cpu)
+void cpu_proxy_wake_early(const struct cpumask *set)
 {
+	unsigned int cpu;
+
 	cpu_maps_assert_held();
-	WRITE_ONCE(per_cpu(cpu_proxy_early, cpu), CPU_PROXY_EARLY_SOON);
-	/* Seen by the CPU's idle loop once the wakeup lands. */
+	for_each_cpu(cpu, set)
+		WRITE_ONCE(per_cpu(cpu_proxy_early, cpu), CPU_PROXY_EARLY_SOON);
+	/* Seen by the CPUs' idle loops once the wakeup lands. */
 	smp_mb();
-	arch_cpu_proxy_wake(cpu);
+	arch_cpu_proxy_wake_mask(set);
 }
 
 /**
@@ -807,14 +811,64 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 	return 0;
 }
 
+/* Tell @pc's CPU to leave its loop; false if it was not told to park. */
+static bool cpu_proxy_tell_leave(struct cpu_proxy_cpu *pc)
+{
+	WARN_ON_ONCE(atomic_read(&pc->wq_state) != CPU_PROXY_WQ_IDLE);
+	if (!per_cpu(cpu_proxy_want_park, pc->cpu))
+		return false;
+	if (pc->unwatched)
+		lockup_detector_unpark_cpu(pc->cpu);
+	/* Asked before it leaves; pairs with lockup_detector_unparked(). */
+	smp_wmb();
+	WRITE_ONCE(per_cpu(cpu_proxy_want_park, pc->cpu), false);
+	return true;
+}
+
+/*
+ * While @pc's CPU wakes: its workers may run on it again as soon as it
+ * runs tasks, and work queued for it waits for it from here on.
+ */
+static void cpu_proxy_rebind(struct cpu_proxy_cpu *pc)
+{
+	if (pc->wq_unbound) {
+		workqueue_unpark_cpu(pc->cpu);
+		pc->wq_unbound = false;
+	}
+}
+
+/**
+ * cpu_proxy_leave_set - tell parked CPUs to leave their park loops
+ * @set: parked CPUs
+ *
+ * Tells every CPU of @set to leave, with one interrupt for the set, so
+ * that the architecture can address them all at once, and binds their
+ * per-CPU pools again; cpu_proxy_leave() then waits for each.
+ * Context: process context, cpu_proxy_lock() held, cpu_proxy_wq_lock()
+ * not held.
+ */
+void cpu_proxy_leave_set(const struct cpumask *set)
+{
+	unsigned int cpu;
+
+	cpu_maps_assert_held();
+	for_each_cpu(cpu, set)
+		cpu_proxy_tell_leave(per_cpu_ptr(&cpu_proxy_cpus, cpu));
+	/* Seen by the park loops once the wakeup below lands. */
+	smp_mb();
+	arch_cpu_proxy_wake_mask(set);
+	for_each_cpu(cpu, set)
+		cpu_proxy_rebind(per_cpu_ptr(&cpu_proxy_cpus, cpu));
+}
+
 /**
  * cpu_proxy_leave - make a parked CPU leave its park loop
- * @cpu: a parked CPU
- * @timeout_ns: give up after this long; 0: only tell the CPU, do not wait
+ * @cpu: a parked CPU, or one cpu_proxy_leave_set() told to leave
+ * @timeout_ns: give up after this long
  *
- * Told, the CPU wakes and leaves its loop, restarting its soft-lockup
- * watchdog on the way; meanwhile its per-CPU pools are bound to it again.
- * A second call waits for it: on return it owns its context and
+ * Told (here, if cpu_proxy_leave_set() did not), the CPU wakes and leaves
+ * its loop, restarting its soft-lockup watchdog on the way; meanwhile its
+ * per-CPU pools are bound to it again. On return it owns its context and
  * clock-event device again.
  * Context: process context, cpu_proxy_lock() held, cpu_proxy_wq_lock()
  * not held.
@@ -826,27 +880,12 @@ int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns)
 	int ret;
 
 	cpu_maps_assert_held();
-	WARN_ON_ONCE(atomic_read(&pc->wq_state) != CPU_PROXY_WQ_IDLE);
-	if (per_cpu(cpu_proxy_want_park, cpu)) {
-		if (pc->unwatched)
-			lockup_detector_unpark_cpu(cpu);
-		/* Asked before it leaves; pairs with lockup_detector_unparked(). */
-		smp_wmb();
-		WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), false);
+	if (cpu_proxy_tell_leave(pc)) {
 		/* Seen by the park loop once the wakeup below lands. */
 		smp_mb();
 		arch_cpu_proxy_wake(cpu);
 	}
-	/*
-	 * While it wakes: its workers may run on it again as soon as it runs
-	 * tasks, and work queued for it waits for it from here on.
-	 */
-	if (pc->wq_unbound) {
-		workqueue_unpark_cpu(cpu);
-		pc->wq_unbound = false;
-	}
-	if (!timeout_ns)
-		return 0;
+	cpu_proxy_rebind(pc);
 	ret = cpu_proxy_wait(pc, cpu_proxy_out_of_loop, timeout_ns);
 	if (pc->unwatched) {
 		lockup_detector_unpark_done(cpu, !ret);

@@ -164,6 +164,7 @@ void cpu_proxy_need_native(void);
 /* Park loop entry and exit, proxy assignment (driven by the Rust core). */
 int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns);
 int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns);
+void cpu_proxy_leave_set(const struct cpumask *set);
 void cpu_proxy_wq_lock(void);
 int cpu_proxy_wq_unbind(unsigned int cpu, u64 timeout_ns);
 void cpu_proxy_wq_unlock(void);
@@ -187,6 +188,8 @@ void cpu_proxy_unstop_parked(void);
 void arch_cpu_proxy_run(unsigned int cpu, void (*fn)(void *), void *arg);
 /* Architecture: an interrupt that wakes @cpu itself, never redirected. */
 void arch_cpu_proxy_wake(unsigned int cpu);
+/* Architecture: the same for every CPU of @mask, at once where it can. */
+void arch_cpu_proxy_wake_mask(const struct cpumask *mask);
 /* Wake an idle CPU told to park, if it needs it (sched_cpu_park()). */
 void cpu_proxy_wake_idle(unsigned int cpu);
 /* Architecture: flush and serialise what a proxy acknowledged for us. */
@@ -269,7 +272,7 @@ static inline bool cpu_proxy_mask_batch(void)
 void cpu_proxy_lock(void);
 void cpu_proxy_unlock(void);
 void cpu_proxy_set_parked(unsigned int cpu, bool parked);
-void cpu_proxy_wake_early(unsigned int cpu);
+void cpu_proxy_wake_early(const struct cpumask *set);
 int cpu_proxy_irqs_park(const struct cpumask *set);
 void cpu_proxy_irqs_unpark(const struct cpumask *set);
 

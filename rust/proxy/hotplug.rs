@@ -73,14 +73,14 @@ impl MapsGuard {
         unsafe { bindings::cpu_proxy_set_parked(cpu, parked) };
     }
 
-    /// Wakes `cpu`, just marked parked, to poll in its idle loop until it
-    /// is told to park: waking a halted CPU is the longest step of a park,
-    /// and this overlaps it with the rest of the writer's work.
-    /// `set_parked(cpu, false)` withdraws it.
-    pub(crate) fn wake_early(&self, cpu: u32) {
-        // SAFETY: the lock is held (`self`); `cpu` is below `nr_cpu_ids`
-        // because it came from a mask of online CPUs.
-        unsafe { bindings::cpu_proxy_wake_early(cpu) };
+    /// Wakes the CPUs of `set`, just marked parked, to poll in their idle
+    /// loops until they are told to park: waking a halted CPU is the
+    /// longest step of a park, and this overlaps it with the rest of the
+    /// writer's work. `set_parked(cpu, false)` withdraws it.
+    pub(crate) fn wake_early(&self, set: &Cpumask) {
+        // SAFETY: the lock is held (`self`); `set` is a valid mask of
+        // online CPUs, marked parked.
+        unsafe { bindings::cpu_proxy_wake_early(set.as_ptr()) };
     }
 
     /// Moves the device interrupts that target CPUs of `set` to other
@@ -137,9 +137,18 @@ impl MapsGuard {
         to_result(unsafe { bindings::cpu_proxy_enter(cpu, timeout_ns) })
     }
 
-    /// Makes `cpu` leave its park loop and run its own context again;
-    /// `EBUSY` after `timeout_ns`, and with `timeout_ns == 0` it only tells
-    /// the CPU and does not wait.
+    /// Tells every CPU of `set` to leave its park loop, with one wakeup
+    /// for the set; [`Self::proxy_leave`] then waits for each.
+    /// Takes `&mut self` so that no [`WqParkGuard`] is held meanwhile.
+    pub(crate) fn proxy_leave_set(&mut self, set: &Cpumask) {
+        // SAFETY: the lock is held (`self`) and the workqueue park lock is
+        // not; `set` is a valid mask of online CPUs.
+        unsafe { bindings::cpu_proxy_leave_set(set.as_ptr()) };
+    }
+
+    /// Makes `cpu` leave its park loop and run its own context again, and
+    /// waits for it (tells it too, unless [`Self::proxy_leave_set`] did);
+    /// `EBUSY` after `timeout_ns`.
     /// Takes `&mut self` so that no [`WqParkGuard`] is held meanwhile.
     pub(crate) fn proxy_leave(&mut self, cpu: u32, timeout_ns: u64) -> Result {
         // SAFETY: the lock is held (`self`) and the workqueue park lock is

@@ -122,7 +122,7 @@ fn park_set(guard: &mut MapsGuard, set: &Cpumask) -> Result {
     plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, true));
     // The CPUs wake now, while this writer chooses their proxies, and
     // wait for their request polling.
-    plan::for_each_bit(cpus, |cpu| guard.wake_early(cpu));
+    guard.wake_early(set);
     // A proxy for every parked CPU first, re-proxying those whose proxy
     // parks now.
     // SAFETY: `guard` holds the lock.
@@ -169,11 +169,10 @@ fn park_set(guard: &mut MapsGuard, set: &Cpumask) -> Result {
 
 fn unpark_set(guard: &mut MapsGuard, set: &Cpumask) {
     let cpus = set.words();
-    // Every CPU is told first, and they wake together while this writer
-    // gives their device interrupts back; then it waits for each.
-    plan::for_each_bit(cpus, |cpu| {
-        let _ = guard.proxy_leave(cpu, 0);
-    });
+    // Every CPU is told first, with one wakeup, and they wake together
+    // while this writer gives their device interrupts back; then it
+    // waits for each.
+    guard.proxy_leave_set(set);
     guard.irqs_unpark(set);
     plan::for_each_bit(cpus, |cpu| {
         if guard.proxy_leave(cpu, DRAIN_TIMEOUT_NS).is_err() {

@@ -89,6 +89,21 @@ void arch_cpu_proxy_wake(unsigned int cpu)
 }
 
 /**
+ * arch_cpu_proxy_wake_mask - interrupt every CPU of @mask itself
+ * @mask: CPUs, parked or not
+ *
+ * As arch_cpu_proxy_wake(), with one IPI for the mask where the APIC
+ * driver can address several CPUs at once (one ICR write in logical flat
+ * mode, one per cluster in x2APIC cluster mode). Under emulation each ICR
+ * write is an exit that serialises with the targets' wakeups, so parking
+ * k CPUs does not pay k of them in a row.
+ */
+void arch_cpu_proxy_wake_mask(const struct cpumask *mask)
+{
+	__apic_send_IPI_mask(mask, RESCHEDULE_VECTOR);
+}
+
+/**
  * arch_cpu_proxy_resume - catch up on what a proxy acknowledged
  *
  * A parked CPU's proxy acknowledges TLB shootdowns and text-patching
