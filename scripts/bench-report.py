@@ -21,6 +21,11 @@ def us(ns):
     return ns / 1e3
 
 
+def round_trips(ipi):
+    return (f"{ipi['iterations']} round trips: median {us(ipi['median_ns']):.1f} us "
+            f"[p90 {us(ipi['p90_ns']):.1f} us]")
+
+
 def table(runs):
     out = []
     for r in runs:
@@ -56,13 +61,11 @@ def table(runs):
             out.append(f"  park of k CPUs (one write) / of 1: "
                        + ", ".join(f"{park[k]['park']['median_ns'] / p1:.2f}x" for k in sorted(park)))
         out.append(f"  IPI floor: smp_call_function_single() CPU{ipi['from']} -> CPU{ipi['cpu']}, "
-                   f"{ipi['iterations']} round trips: median {us(ipi['median_ns']):.1f} us "
-                   f"[p90 {us(ipi['p90_ns']):.1f} us]")
+                   + round_trips(ipi))
         halted = r.get("ipi_halted")
         if halted:
             out.append(f"  ... to CPU{halted['cpu']} halted for {halted['gap_us']} us before each, "
-                       f"{halted['iterations']} round trips: median {us(halted['median_ns']):.1f} us "
-                       f"[p90 {us(halted['p90_ns']):.1f} us]")
+                       + round_trips(halted))
         if park:
             out.append(f"  park of 1 CPU = {park[1]['park']['median_ns'] / ipi['median_ns']:.1f} IPI round trips; "
                        f"native offline of 1 CPU = {base['offline']['median_ns'] / ipi['median_ns']:.0f}")
