@@ -177,6 +177,19 @@ static struct cpu_proxy_irq *cpu_proxy_irq_alloc(void)
 }
 
 /*
+ * The affinity @desc has, or will have once a move that waits for its
+ * next interrupt is done (x86's legacy IOAPIC moves so). Under its lock.
+ */
+static const struct cpumask *cpu_proxy_irq_affinity(struct irq_desc *desc)
+{
+#ifdef CONFIG_GENERIC_PENDING_IRQ
+	if (irqd_is_setaffinity_pending(irq_desc_get_irq_data(desc)))
+		return desc->pending_mask;
+#endif
+	return irq_data_get_affinity_mask(irq_desc_get_irq_data(desc));
+}
+
+/*
  * Should @desc move off @set? Then @pi gets its affinity and the CPU of
  * @set it targets. Under @desc's lock, so that its action and masks are
  * read together.
@@ -263,6 +276,9 @@ undo:
  * Restores the affinity each had when its CPU was parked, unless it was
  * set again meanwhile (through /proc/irq, by its driver, or because the
  * interrupt was freed and its number reused): that later choice stands.
+ * The affinity compared is the one a pending move will apply, if any: a
+ * legacy IOAPIC interrupt that has not fired since it was parked has the
+ * old affinity still, and would take the parked one on its next interrupt.
  * Context: process context; cpu_proxy_lock() held.
  */
 void cpu_proxy_irqs_unpark(const struct cpumask *set)
@@ -279,11 +295,9 @@ void cpu_proxy_irqs_unpark(const struct cpumask *set)
 			continue;
 		desc = irq_to_desc(pi->irq);
 		if (desc) {
-			struct irq_data *d = irq_desc_get_irq_data(desc);
-
 			scoped_guard(raw_spinlock_irq, &desc->lock)
 				ours = desc->action &&
-				       cpumask_equal(irq_data_get_affinity_mask(d),
+				       cpumask_equal(cpu_proxy_irq_affinity(desc),
 						     pi->moved);
 		}
 		if (ours)

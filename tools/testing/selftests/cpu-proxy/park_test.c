@@ -285,6 +285,17 @@ TEST_F(park, device_interrupts_move_away_and_come_back)
 	EXPECT_TRUE(effective_is(irq, self->last_str, 1))
 		TH_LOG("IRQ %d did not come back to CPU %d", irq, self->last);
 
+	/*
+	 * Parked and unparked before it fires again: its move away is still
+	 * pending at unpark, and must not happen when it next fires.
+	 */
+	ASSERT_EQ(0, park(self->last_str));
+	ASSERT_EQ(0, unpark(self->last_str));
+	EXPECT_FALSE(effective_is(irq, self->last_str, 0))
+		TH_LOG("IRQ %d left CPU %d when it fired after unpark", irq, self->last);
+	read_line(path, aff, sizeof(aff));
+	EXPECT_STREQ(self->last_str, aff);
+
 	/* An affinity set while the CPU is parked stands after unpark. */
 	ASSERT_EQ(0, park(self->last_str));
 	ASSERT_EQ(0, write_str(path, "0"));
