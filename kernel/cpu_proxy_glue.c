@@ -190,9 +190,10 @@ static const struct cpumask *cpu_proxy_irq_affinity(struct irq_desc *desc)
 }
 
 /*
- * Should @desc move off @set? Then @pi gets its affinity and the CPU of
- * @set it targets. Under @desc's lock, so that its action and masks are
- * read together.
+ * Should @desc move off @set? It should if it targets a CPU of @set, or
+ * will once a pending move is done. Then @pi gets its affinity (the
+ * pending one, if any: the user's last choice) and that CPU. Under @desc's
+ * lock, so that its action and masks are read together.
  */
 static bool cpu_proxy_irq_targets(struct irq_desc *desc,
 				  const struct cpumask *set,
@@ -204,9 +205,11 @@ static bool cpu_proxy_irq_targets(struct irq_desc *desc,
 	if (irqd_is_per_cpu(d) || irqd_affinity_is_managed(d) || !desc->action)
 		return false;
 	pi->cpu = cpumask_first_and(set, irq_data_get_effective_affinity_mask(d));
+	if (pi->cpu >= nr_cpu_ids && irqd_is_setaffinity_pending(d))
+		pi->cpu = cpumask_first_and(set, cpu_proxy_irq_affinity(desc));
 	if (pi->cpu >= nr_cpu_ids)
 		return false;
-	cpumask_copy(pi->saved, irq_data_get_affinity_mask(d));
+	cpumask_copy(pi->saved, cpu_proxy_irq_affinity(desc));
 	return true;
 }
 

@@ -296,6 +296,23 @@ TEST_F(park, device_interrupts_move_away_and_come_back)
 	read_line(path, aff, sizeof(aff));
 	EXPECT_STREQ(self->last_str, aff);
 
+	/*
+	 * Pointed at the CPU just before it is parked, before the interrupt
+	 * fires: that pending move must not land on the parked CPU, and is
+	 * what unpark restores.
+	 */
+	ASSERT_EQ(0, write_str(path, "0"));
+	ASSERT_TRUE(effective_is(irq, "0", 1));
+	ASSERT_EQ(0, write_str(path, self->last_str));
+	ASSERT_EQ(0, park(self->last_str));
+	EXPECT_FALSE(effective_is(irq, self->last_str, 1))
+		TH_LOG("IRQ %d moved onto parked CPU %d", irq, self->last);
+	ASSERT_EQ(0, unpark(self->last_str));
+	read_line(path, aff, sizeof(aff));
+	EXPECT_STREQ(self->last_str, aff);
+	EXPECT_TRUE(effective_is(irq, self->last_str, 1))
+		TH_LOG("IRQ %d did not come back to CPU %d", irq, self->last);
+
 	/* An affinity set while the CPU is parked stands after unpark. */
 	ASSERT_EQ(0, park(self->last_str));
 	ASSERT_EQ(0, write_str(path, "0"));
