@@ -32,7 +32,11 @@ def table(runs):
         ipi = r["ipi"]
         q = r.get("qemu", {})
         park = {row["k"]: row for row in r.get("park", [])}
-        out.append(f"Linux {r['kernel']}, QEMU {q.get('accel', '?')} -smp {r['cpus']}, "
+        pin = ""
+        if q.get("pinned"):
+            hosts = len(set(q["pinned"].values()))
+            pin = f", vCPU n pinned to host CPU n mod {hosts}"
+        out.append(f"Linux {r['kernel']}, QEMU {q.get('accel', '?')} -smp {r['cpus']}{pin}, "
                    f"{r['reps']} reps, one boot; median [p90]")
         out.append(f"  {'CPUs':>4} | {'native offline':>17} {'park':>17} {'ratio':>7}"
                    f" | {'native online':>17} {'unpark':>17} {'ratio':>7}")

@@ -80,6 +80,31 @@ def vcpu_times(pid):
 SAMPLE = re.compile(r"CPU_PROXY_SAMPLE (\w+) (begin|end)")
 
 
+def pin_vcpus(proc, nr, deadline=30.0):
+    """Pins vCPU n's thread to the n-th host CPU this process may use,
+    modulo their number, once QEMU has created all nr of them. Returns the
+    placement, {vcpu: host cpu}, or None if the threads did not appear."""
+    host = sorted(os.sched_getaffinity(0))
+    end = time.monotonic() + deadline
+    while time.monotonic() < end and proc.poll() is None:
+        tids = {}
+        for tid in os.listdir(f"/proc/{proc.pid}/task"):
+            try:
+                with open(f"/proc/{proc.pid}/task/{tid}/comm") as f:
+                    m = re.match(r"CPU (\d+)/", f.read())
+            except OSError:
+                continue
+            if m:
+                tids[int(m.group(1))] = int(tid)
+        if len(tids) == nr:
+            place = {n: host[n % len(host)] for n in tids}
+            for n, tid in tids.items():
+                os.sched_setaffinity(tid, {place[n]})
+            return place
+        time.sleep(0.01)
+    return None
+
+
 def boot(a, job, accel, logpath, timeout, echo, samples=None):
     """Runs one boot; returns (lines, timed_out, seconds). On marker lines
     "CPU_PROXY_SAMPLE <label> begin|end" the vCPU threads' CPU times are
@@ -93,6 +118,9 @@ def boot(a, job, accel, logpath, timeout, echo, samples=None):
                              stdin=subprocess.DEVNULL)
         timer = threading.Timer(timeout, p.kill)
         timer.start()
+        if a.pin:
+            a.pinned = pin_vcpus(p, a.smp)
+            f.write(f"# vCPU threads pinned (vCPU: host CPU): {a.pinned}\n")
         for raw in p.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\r\n").replace("\r", "")
             f.write(line + "\n")
@@ -216,6 +244,8 @@ def main():
     ap.add_argument("--initrd", default="out/initramfs.cpio.gz")
     ap.add_argument("--append", default="", help="extra kernel command line")
     ap.add_argument("--accel", choices=["tcg", "kvm"], default="tcg")
+    ap.add_argument("--pin", action="store_true",
+                    help="pin vCPU n's thread to host CPU n modulo their number")
     ap.add_argument("--timeout", type=int, default=900, help="seconds")
     ap.add_argument("--log", required=True, help="console log path")
     ap.add_argument("--expect", help="kselftest-list.txt: tests that must run")
@@ -259,6 +289,8 @@ def main():
             body = [l for l in lines[begin + 1:end] if not re.match(TS, l)]
             data = json.loads("\n".join(body))
             data["qemu"] = {"accel": accel, "smp": a.smp, "boot_to_exit_s": round(secs, 2)}
+            if a.pin:
+                data["qemu"]["pinned"] = a.pinned
             # Host CPU time of each vCPU thread over each sampled phase.
             host = {}
             for label, s in samples.items():
