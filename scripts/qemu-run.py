@@ -58,20 +58,30 @@ def qemu_cmd(a, job, accel):
             "-kernel", a.kernel, "-initrd", a.initrd, "-append", append]
 
 
-def vcpu_times(pid):
-    """CPU seconds used so far by each vCPU thread of QEMU, by vCPU index
-    (thread names "CPU <n>/TCG" or "CPU <n>/KVM", with debug-threads=on)."""
+def vcpu_threads(pid):
+    """QEMU's vCPU threads, {vCPU index: thread id} (thread names
+    "CPU <n>/TCG" or "CPU <n>/KVM", with debug-threads=on)."""
     out = {}
-    tick = os.sysconf("SC_CLK_TCK")
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/comm") as f:
                 m = re.match(r"CPU (\d+)/", f.read())
-            if not m:
-                continue
+        except OSError:
+            continue
+        if m:
+            out[int(m.group(1))] = int(tid)
+    return out
+
+
+def vcpu_times(pid):
+    """CPU seconds used so far by each vCPU thread of QEMU, by vCPU index."""
+    out = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for n, tid in vcpu_threads(pid).items():
+        try:
             with open(f"/proc/{pid}/task/{tid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            out[int(m.group(1))] = (int(fields[11]) + int(fields[12])) / tick
+            out[n] = (int(fields[11]) + int(fields[12])) / tick
         except OSError:
             pass
     return out
@@ -87,15 +97,7 @@ def pin_vcpus(proc, nr, deadline=30.0):
     host = sorted(os.sched_getaffinity(0))
     end = time.monotonic() + deadline
     while time.monotonic() < end and proc.poll() is None:
-        tids = {}
-        for tid in os.listdir(f"/proc/{proc.pid}/task"):
-            try:
-                with open(f"/proc/{proc.pid}/task/{tid}/comm") as f:
-                    m = re.match(r"CPU (\d+)/", f.read())
-            except OSError:
-                continue
-            if m:
-                tids[int(m.group(1))] = int(tid)
+        tids = vcpu_threads(proc.pid)
         if len(tids) == nr:
             place = {n: host[n % len(host)] for n in tids}
             for n, tid in tids.items():
