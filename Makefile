@@ -10,10 +10,11 @@
 SMP ?= 4
 DEMO_SMP ?= 4 8
 CHECK_SMP ?= 4 8
+CHECK_JL_SMP ?= 4 8
 REPS ?= 11
 
 .PHONY: all demo check setup kernel initramfs host-test qemu-test bench \
-	anatomy series soak shell lint build-noproxy clean distclean
+	anatomy series soak shell lint build-noproxy qemu-test-jl clean distclean
 
 all: check
 
@@ -21,7 +22,7 @@ demo: initramfs
 	SMP="$(DEMO_SMP)" REPS=$(REPS) bash scripts/bench.sh
 
 check:
-	CHECK_SMP="$(CHECK_SMP)" bash scripts/check.sh
+	CHECK_SMP="$(CHECK_SMP)" CHECK_JL_SMP="$(CHECK_JL_SMP)" bash scripts/check.sh
 
 setup:
 	bash scripts/setup.sh
@@ -38,6 +39,16 @@ host-test:
 qemu-test: initramfs
 	python3 scripts/qemu-run.py --job test --smp $(SMP) \
 		--log out/logs/qemu-test-smp$(SMP).log \
+		--expect out/kselftest/kselftest-list.txt
+
+# The kselftests on the kernel with CONFIG_JUMP_LABEL=y (out/bzImage-jl),
+# under single-threaded TCG: configs/base.config says why.
+qemu-test-jl: initramfs
+	JUMP_LABEL=1 bash scripts/kernel.sh
+	JUMP_LABEL=1 bash scripts/initramfs.sh
+	python3 scripts/qemu-run.py --job test --smp $(SMP) --tcg-threads single \
+		--kernel out/bzImage-jl --initrd out/initramfs-jl.cpio.gz \
+		--log out/logs/qemu-test-jl-smp$(SMP).log \
 		--expect out/kselftest/kselftest-list.txt
 
 bench: initramfs
@@ -81,7 +92,8 @@ lint: kernel
 
 clean:
 	rm -rf out/build out/initramfs out/kselftest out/results out/logs \
-		out/bzImage out/initramfs.cpio.gz
+		out/bzImage out/initramfs.cpio.gz out/build-jl out/initramfs-jl \
+		out/bzImage-jl out/initramfs-jl.cpio.gz out/modules-jl
 	cd host && cargo clean
 
 distclean:

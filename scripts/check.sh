@@ -9,6 +9,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 CHECK_SMP=${CHECK_SMP:-"4 8"}
+CHECK_JL_SMP=${CHECK_JL_SMP-"4 8"}
 RES=$OUT/results
 rm -rf "$RES"; mkdir -p "$RES" "$OUT/logs"
 status=0
@@ -47,6 +48,24 @@ if bash "$REPO/scripts/kernel.sh" && bash "$REPO/scripts/initramfs.sh"; then
 			--expect "$OUT/kselftest/kselftest-list.txt" \
 			--results "$RES/qemu-smp$smp" || status=1
 	done
+	# The jump-label lane: the kernel with CONFIG_JUMP_LABEL=y, where the
+	# hooks are patched branches and parking patches text, under
+	# single-threaded TCG (configs/base.config says why). Counted as tests.
+	if [ -n "$CHECK_JL_SMP" ] && ! { JUMP_LABEL=1 bash "$REPO/scripts/kernel.sh" &&
+		JUMP_LABEL=1 bash "$REPO/scripts/initramfs.sh"; }; then
+		status=1
+		echo "0 1" >"$RES/build-jl"
+	else
+		for smp in $CHECK_JL_SMP; do
+			step "kselftests in QEMU, -smp $smp, CONFIG_JUMP_LABEL=y, single-threaded TCG"
+			python3 "$REPO/scripts/qemu-run.py" --job test --smp "$smp" \
+				--tcg-threads single --kernel "$OUT/bzImage-jl" \
+				--initrd "$OUT/initramfs-jl.cpio.gz" \
+				--timeout 1800 --log "$OUT/logs/qemu-test-jl-smp$smp.log" \
+				--expect "$OUT/kselftest/kselftest-list.txt" \
+				--results "$RES/qemu-jl-smp$smp" || status=1
+		done
+	fi
 	# A gate like lint: the series must build with CONFIG_CPU_PROXY=n,
 	# its hooks compiled away (3.5-6 min here with a cold ccache).
 	if NOPROXY=1 bash "$REPO/scripts/kernel.sh" >"$OUT/logs/build-noproxy-check.log" 2>&1; then

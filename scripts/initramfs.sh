@@ -4,12 +4,29 @@
 # Build out/initramfs.cpio.gz: static busybox, bash and the shared
 # libraries the tests need, and the kselftests installed through the
 # kernel's own flow (make -C tools/testing/selftests ... install).
+#
+# With JUMP_LABEL=1: out/initramfs-jl.cpio.gz, the same tree with the
+# modules of out/modules-jl (scripts/kernel.sh JUMP_LABEL=1), whose static
+# keys have another layout. Run after the plain initramfs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 TARGETS=${KSFT_TARGETS:-"cpu-proxy cpu-hotplug"}
 KST=$OUT/kselftest
 ROOT=$OUT/initramfs
+
+if [ "${JUMP_LABEL:-0}" != 0 ]; then
+	[ -d "$ROOT/kselftest" ] || die "no $ROOT: build the plain initramfs first"
+	[ -d "$OUT/modules-jl/lib/modules" ] || die "no out/modules-jl: run kernel.sh with JUMP_LABEL=1"
+	rm -rf "$ROOT-jl"
+	cp -a "$ROOT" "$ROOT-jl"
+	rm -rf "$ROOT-jl/lib/modules"
+	mkdir -p "$ROOT-jl/lib"
+	cp -a "$OUT/modules-jl/lib/modules" "$ROOT-jl/lib/"
+	(cd "$ROOT-jl" && find . | cpio -o -H newc --quiet) | gzip -1 >"$OUT/initramfs-jl.cpio.gz"
+	note "out/initramfs-jl.cpio.gz: $(du -h "$OUT/initramfs-jl.cpio.gz" | cut -f1), modules of out/modules-jl"
+	exit 0
+fi
 
 step "building kselftests: $TARGETS"
 rm -rf "$KST"

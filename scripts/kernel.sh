@@ -15,11 +15,19 @@
 # With NOPROXY=1 (make build-noproxy): the same tree and fragments but
 # CONFIG_CPU_PROXY=n, in out/build-noproxy, bzImage only: the series must
 # build with the feature off, its hooks compiled away.
+#
+# With JUMP_LABEL=1 (the jump-label lane of make check): the same kernel
+# plus configs/jump-label.config, in out/build-jl, installed as
+# out/bzImage-jl and out/modules-jl: static keys are patched branches.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 NOPROXY=${NOPROXY:-0}
+JUMP_LABEL=${JUMP_LABEL:-0}
 [ "$NOPROXY" = 0 ] || KOBJ=$OUT/build-noproxy
+[ "$JUMP_LABEL" = 0 ] || KOBJ=$OUT/build-jl
+sfx=
+[ "$JUMP_LABEL" = 0 ] || sfx=-jl
 
 mkdir -p "$OUT/logs"
 kver=$(dpkg-query -W -f='${Version}' "$KPKG")
@@ -79,6 +87,7 @@ if [ "$NOPROXY" != 0 ]; then
 	echo '# CONFIG_CPU_PROXY is not set' >>"$KOBJ/noproxy.config"
 	frags="$REPO/configs/base.config $KOBJ/noproxy.config"
 fi
+[ "$JUMP_LABEL" = 0 ] || frags="$frags $REPO/configs/jump-label.config"
 cstamp=$( (echo "$stamp"; cat $frags) | sha256sum | cut -c1-16)
 if [ ! -f "$KOBJ/.config" ] || [ "$(cat "$KOBJ/.cpu-proxy-config" 2>/dev/null)" != "$cstamp" ]; then
 	step "configuring (tinyconfig + fragments)"
@@ -108,12 +117,18 @@ if [ "$NOPROXY" != 0 ]; then
 	note "out/build-noproxy: built with CONFIG_CPU_PROXY=n"
 	exit 0
 fi
-step "building bzImage and modules (LLVM=1, -j$JOBS)"
-run_logged "$OUT/logs/build.log" kmake -j"$JOBS" bzImage modules
-rm -rf "$OUT/modules"
-kmake -s INSTALL_MOD_PATH="$OUT/modules" INSTALL_MOD_STRIP=1 modules_install \
-	>"$OUT/logs/modules_install.log" 2>&1 ||
-	die "modules_install failed; log: $OUT/logs/modules_install.log"
-cp "$KOBJ/arch/x86/boot/bzImage" "$OUT/bzImage"
-cp "$KOBJ/.config" "$OUT/kernel.config"
-note "out/bzImage: $(grep -m1 'Linux/x86' "$KOBJ/.config" | sed 's/^# //')"
+if [ "$JUMP_LABEL" != 0 ]; then
+	grep -qx 'CONFIG_JUMP_LABEL=y' "$KOBJ/.config" ||
+		die "CONFIG_JUMP_LABEL is not set in $KOBJ/.config"
+	step "building bzImage and modules with CONFIG_JUMP_LABEL=y (LLVM=1, -j$JOBS)"
+else
+	step "building bzImage and modules (LLVM=1, -j$JOBS)"
+fi
+run_logged "$OUT/logs/build$sfx.log" kmake -j"$JOBS" bzImage modules
+rm -rf "$OUT/modules$sfx"
+kmake -s INSTALL_MOD_PATH="$OUT/modules$sfx" INSTALL_MOD_STRIP=1 modules_install \
+	>"$OUT/logs/modules_install$sfx.log" 2>&1 ||
+	die "modules_install failed; log: $OUT/logs/modules_install$sfx.log"
+cp "$KOBJ/arch/x86/boot/bzImage" "$OUT/bzImage$sfx"
+cp "$KOBJ/.config" "$OUT/kernel$sfx.config"
+note "out/bzImage$sfx: $(grep -m1 'Linux/x86' "$KOBJ/.config" | sed 's/^# //')"

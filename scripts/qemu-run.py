@@ -50,7 +50,7 @@ def qemu_cmd(a, job, accel):
     if accel == "kvm":
         accel_args = ["-accel", "kvm", "-cpu", "host"]
     else:
-        accel_args = ["-accel", "tcg,thread=multi", "-cpu", "max"]
+        accel_args = ["-accel", f"tcg,thread={a.tcg_threads}", "-cpu", "max"]
     return ["qemu-system-x86_64", *accel_args, "-smp", str(a.smp), "-m", str(a.mem),
             "-nodefaults", "-display", "none", "-no-reboot",
             "-name", "cpu-proxy,debug-threads=on",
@@ -246,6 +246,9 @@ def main():
     ap.add_argument("--initrd", default="out/initramfs.cpio.gz")
     ap.add_argument("--append", default="", help="extra kernel command line")
     ap.add_argument("--accel", choices=["tcg", "kvm"], default="tcg")
+    ap.add_argument("--tcg-threads", choices=["multi", "single"], default="multi",
+                    help="TCG: a host thread per vCPU (default), or one for all; "
+                    "the jump-label lane needs one (configs/base.config)")
     ap.add_argument("--pin", action="store_true",
                     help="pin vCPU n's thread to host CPU n modulo their number")
     ap.add_argument("--timeout", type=int, default=900, help="seconds")
@@ -258,12 +261,15 @@ def main():
 
     os.makedirs(os.path.dirname(os.path.abspath(a.log)), exist_ok=True)
     accel = a.accel
+    if a.pin and a.tcg_threads == "single":
+        ap.error("--pin needs a thread per vCPU (--tcg-threads multi)")
     if accel == "kvm" and not kvm_usable(a):
         log("  WARNING: KVM asked for but a probe boot failed; using TCG")
         accel = "tcg"
 
     echo = {"test": test_echo, "bench": bench_echo}.get(a.job)
-    log(f"  booting {a.kernel} ({accel}, -smp {a.smp}, job={a.job}); console: {a.log}")
+    how = f"tcg, {a.tcg_threads}-threaded" if accel == "tcg" else accel
+    log(f"  booting {a.kernel} ({how}, -smp {a.smp}, job={a.job}); console: {a.log}")
     samples = {}
     lines, timed_out, secs = boot(a, a.job, accel, a.log, a.timeout, echo, samples)
 
@@ -291,6 +297,8 @@ def main():
             body = [l for l in lines[begin + 1:end] if not re.match(TS, l)]
             data = json.loads("\n".join(body))
             data["qemu"] = {"accel": accel, "smp": a.smp, "boot_to_exit_s": round(secs, 2)}
+            if accel == "tcg":
+                data["qemu"]["tcg_threads"] = a.tcg_threads
             if a.pin:
                 data["qemu"]["pinned"] = a.pinned
             # Host CPU time of each vCPU thread over each sampled phase.
