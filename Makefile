@@ -52,7 +52,7 @@ qemu-test-jl: initramfs
 		--expect out/kselftest/kselftest-list.txt
 
 bench: initramfs
-	SMP="$(SMP)" REPS=$(REPS) PIN="$(PIN)" bash scripts/bench.sh
+	SMP="$(SMP)" REPS=$(REPS) PIN="$(PIN)" JL="$(JL)" bash scripts/bench.sh
 
 # Long runs, not part of make check: every kselftest with the stress
 # tests at SOAK_CYCLES cycles, at each size in SOAK_SMP.

@@ -36,7 +36,12 @@ def table(runs):
         if q.get("pinned"):
             hosts = len(set(q["pinned"].values()))
             pin = f", vCPU n pinned to host CPU n mod {hosts}"
-        out.append(f"Linux {r['kernel']}, QEMU {q.get('accel', '?')} -smp {r['cpus']}{pin}, "
+        cfg = r.get("config", {})
+        jl = ""
+        if "jump_label" in cfg:
+            jl = f" (CONFIG_JUMP_LABEL={'y' if cfg['jump_label'] else 'n'})"
+        tcg = " single-threaded" if q.get("tcg_threads") == "single" else ""
+        out.append(f"Linux {r['kernel']}{jl}, QEMU {q.get('accel', '?')}{tcg} -smp {r['cpus']}{pin}, "
                    f"{r['reps']} reps, one boot; median [p90]")
         out.append(f"  {'CPUs':>4} | {'native offline':>17} {'park':>17} {'ratio':>7}"
                    f" | {'native online':>17} {'unpark':>17} {'ratio':>7}")
@@ -80,6 +85,14 @@ def table(runs):
             pk = max(park)
             out.append(f"  park per CPU: {us(p1):.1f} us for 1, {us(park[pk]['park']['median_ns']) / pk:.1f} us"
                        f" each for {pk} in one write")
+        cold = r.get("park_cold")
+        if park and cold:
+            c, w = cold["park"]["median_ns"], park[1]["park"]["median_ns"]
+            why = {True: "the key off after the pause: the park patches it on",
+                   False: "no text patched either way"}.get(cfg.get("jump_label"), "")
+            out.append(f"  park of 1 CPU {cold['pause_ms']} ms after the last unpark: median "
+                       f"{us(c):.1f} us [p90 {us(cold['park']['p90_ns']):.1f}], {c / w:.2f}x "
+                       f"back to back" + (f" ({why})" if why else ""))
         sysfs = r.get("sysfs")
         if sysfs:
             out.append(f"  sysfs: one write(2) on an open file is timed; open()+close() of a proxy file, "

@@ -4,19 +4,35 @@
 # Run the benchmark in QEMU at each SMP in $SMP (default 4), then print the
 # table and write out/bench.json and out/bench.svg. PIN=1 pins vCPU n's
 # thread to host CPU n modulo their number (see README).
+#
+# JL=1 measures the CONFIG_JUMP_LABEL=y kernel instead (built here if need
+# be), under single-threaded TCG as its tests run (configs/base.config):
+# the vCPUs take turns on one host thread, so only its ratios within the
+# boot mean anything, such as what patching the parked key in costs a park.
+# Its results go to out/bench-jl*.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 SMP=${SMP:-4}
 REPS=${REPS:-11}
+JL=${JL:-}
+sfx= run=(--kernel-config "$OUT/kernel.config")
+if [ -n "$JL" ]; then
+	[ -z "${PIN:-}" ] || die "PIN=1 needs a host thread per vCPU; JL=1 runs them on one"
+	JUMP_LABEL=1 bash "$REPO/scripts/kernel.sh"
+	JUMP_LABEL=1 bash "$REPO/scripts/initramfs.sh"
+	sfx=-jl
+	run=(--kernel "$OUT/bzImage-jl" --initrd "$OUT/initramfs-jl.cpio.gz"
+		--tcg-threads single --kernel-config "$OUT/kernel-jl.config")
+fi
 files=
 for smp in $SMP; do
-	step "benchmark in QEMU, -smp $smp ($REPS reps)"
-	rm -f "$OUT/bench-smp$smp.json"
-	python3 "$REPO/scripts/qemu-run.py" --job bench --smp "$smp" ${PIN:+--pin} \
+	step "benchmark in QEMU, -smp $smp ($REPS reps${JL:+, CONFIG_JUMP_LABEL=y, single-threaded TCG})"
+	rm -f "$OUT/bench$sfx-smp$smp.json"
+	python3 "$REPO/scripts/qemu-run.py" --job bench --smp "$smp" ${PIN:+--pin} "${run[@]}" \
 		--append "bench_reps=$REPS ${BENCH_APPEND:-}" \
-		--log "$OUT/logs/qemu-bench-smp$smp.log" --json "$OUT/bench-smp$smp.json"
-	files="$files $OUT/bench-smp$smp.json"
+		--log "$OUT/logs/qemu-bench$sfx-smp$smp.log" --json "$OUT/bench$sfx-smp$smp.json"
+	files="$files $OUT/bench$sfx-smp$smp.json"
 done
 step "results"
-python3 "$REPO/scripts/bench-report.py" $files --json "$OUT/bench.json" --svg "$OUT/bench.svg"
+python3 "$REPO/scripts/bench-report.py" $files --json "$OUT/bench$sfx.json" --svg "$OUT/bench$sfx.svg"

@@ -256,6 +256,8 @@ def main():
     ap.add_argument("--expect", help="kselftest-list.txt: tests that must run")
     ap.add_argument("--results", help="write 'passed failed' here (test job)")
     ap.add_argument("--json", help="write the benchmark JSON here (bench job)")
+    ap.add_argument("--kernel-config", help="the kernel's .config: the benchmark JSON "
+                    "records the options that change what it measures")
     ap.add_argument("--out", help="write the cpuhp trace here (anatomy job)")
     a = ap.parse_args()
 
@@ -299,6 +301,9 @@ def main():
             data["qemu"] = {"accel": accel, "smp": a.smp, "boot_to_exit_s": round(secs, 2)}
             if accel == "tcg":
                 data["qemu"]["tcg_threads"] = a.tcg_threads
+            if a.kernel_config:
+                with open(a.kernel_config) as f:
+                    data["config"] = {"jump_label": "CONFIG_JUMP_LABEL=y\n" in f.read()}
             if a.pin:
                 data["qemu"]["pinned"] = a.pinned
             # Host CPU time of each vCPU thread over each sampled phase.

@@ -329,6 +329,44 @@ static void bench_sysfs(int reps)
 	printf("  },\n");
 }
 
+/*
+ * Park and unpark of the last CPU, each park after PARK_COLD_PAUSE_MS with
+ * nothing parked, against the back-to-back "park" series. The pause is
+ * longer than the second the parked static key stays on after the last
+ * unpark, so with CONFIG_JUMP_LABEL each of these parks patches the hooks
+ * back in (text_poke_bp(), IPIs to every online CPU); without it the two
+ * series differ only by the pause.
+ */
+#define PARK_COLD_PAUSE_MS	1200
+
+static void bench_park_cold(int reps)
+{
+	static uint64_t t_park[MAX_REPS], t_unpark[MAX_REPS];
+	const char *victim = top_cpus(1);
+	int park_fd = open_or_die(PROXY_DIR "/park");
+	int unpark_fd = open_or_die(PROXY_DIR "/unpark");
+
+	fprintf(stderr, "bench: park of 1 CPU after %d ms with none parked, %d reps\n",
+		PARK_COLD_PAUSE_MS, reps);
+	for (int r = 0; r < reps; r++) {
+		uint64_t t0;
+
+		usleep(PARK_COLD_PAUSE_MS * 1000);
+		t0 = now_ns();
+		fd_write_or_die(park_fd, PROXY_DIR "/park", victim);
+		t_park[r] = now_ns() - t0;
+		t0 = now_ns();
+		fd_write_or_die(unpark_fd, PROXY_DIR "/unpark", victim);
+		t_unpark[r] = now_ns() - t0;
+	}
+	close(park_fd);
+	close(unpark_fd);
+	printf("  \"park_cold\": {\"pause_ms\": %d,\n", PARK_COLD_PAUSE_MS);
+	print_series("park", t_park, reps, 0);
+	print_series("unpark", t_unpark, reps, 1);
+	printf("  },\n");
+}
+
 /* Round trips to a CPU halted for IPI_HALTED_GAP_US before each. */
 #define IPI_HALTED_ITERS	200
 #define IPI_HALTED_GAP_US	1000
@@ -409,6 +447,7 @@ int main(int argc, char **argv)
 
 	bench_sysfs(reps);
 	bench_writes("park", "park", "unpark", reps, max_k, 0);
+	bench_park_cold(reps);
 
 	if (nr_cpus >= 3) {
 		fprintf(stderr, "bench: stall seen by a spinner on CPU 1, %d reps\n", reps);
