@@ -15,13 +15,22 @@
 #include <linux/irq.h>
 #include <linux/irqdesc.h>
 #include <linux/irqnr.h>
+#include <linux/jump_label_ratelimit.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/sysfs.h>
 #include <linux/topology.h>
 
-DEFINE_STATIC_KEY_FALSE(cpu_proxy_parked_key);
+/*
+ * On while any CPU is parked, and with CONFIG_JUMP_LABEL for a second more
+ * after the last one unparks: turning a key on or off patches every hook
+ * site, with three rounds of IPIs to all online CPUs (text_poke_bp()), a
+ * cost that CPUs parked and unparked again and again would pay each time.
+ * The hooks also test the CPU's own park state, so a key left on with
+ * nothing parked costs them that test and nothing else.
+ */
+DEFINE_STATIC_KEY_DEFERRED_FALSE(cpu_proxy_parked_key, HZ);
 struct cpumask __cpu_parked_mask __read_mostly;
 
 /**
@@ -88,7 +97,8 @@ int cpu_proxy_hotplug_mask(const struct cpumask *mask, bool up, int *failed)
  * @cpu: an online CPU
  * @parked: the new state
  *
- * Turns the static key on with the first parked CPU and off with the last.
+ * Takes a reference on the static key with the first parked CPU and drops
+ * it, deferred, with the last.
  * Context: process context; cpu_proxy_lock() held.
  */
 void cpu_proxy_set_parked(unsigned int cpu, bool parked)
@@ -96,14 +106,16 @@ void cpu_proxy_set_parked(unsigned int cpu, bool parked)
 	cpu_maps_assert_held();
 
 	if (parked) {
-		static_branch_enable(&cpu_proxy_parked_key);
+		/* The key is on before any hook can see the CPU parked. */
+		if (cpumask_empty(&__cpu_parked_mask))
+			static_branch_deferred_inc(&cpu_proxy_parked_key);
 		cpumask_set_cpu(cpu, &__cpu_parked_mask);
 	} else {
 		/* Not parking after all (cpu_proxy_wake_early()). */
 		WRITE_ONCE(per_cpu(cpu_proxy_early, cpu), CPU_PROXY_EARLY_NONE);
-		cpumask_clear_cpu(cpu, &__cpu_parked_mask);
-		if (cpumask_empty(&__cpu_parked_mask))
-			static_branch_disable(&cpu_proxy_parked_key);
+		if (cpumask_test_and_clear_cpu(cpu, &__cpu_parked_mask) &&
+		    cpumask_empty(&__cpu_parked_mask))
+			static_branch_slow_dec_deferred(&cpu_proxy_parked_key);
 	}
 }
 

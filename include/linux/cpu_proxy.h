@@ -12,6 +12,7 @@
 #include <linux/cpumask.h>
 #include <linux/atomic.h>
 #include <linux/jump_label.h>
+#include <linux/jump_label_ratelimit.h>
 #include <linux/llist.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
@@ -22,18 +23,23 @@
  * Parked CPUs. A parked CPU stays in cpu_online_mask but leaves
  * cpu_active_mask and runs only its idle task (and per-CPU kthreads, until
  * proxies take their work over). The mask is written only by the Rust core,
- * under cpu_maps_update_begin(); the key is on while any CPU is parked, so
- * that with nothing parked the hooks below cost one static branch (a
+ * under cpu_maps_update_begin(); the key is on while any CPU is parked (and,
+ * with CONFIG_JUMP_LABEL, for a second after the last unparks), so that
+ * with nothing parked the hooks below cost one static branch (a
  * patched-out jump with CONFIG_JUMP_LABEL, a load and a test without).
+ * A hook must not take the key alone to mean that some CPU is parked.
  */
-DECLARE_STATIC_KEY_FALSE(cpu_proxy_parked_key);
+extern struct static_key_false_deferred cpu_proxy_parked_key;
 extern struct cpumask __cpu_parked_mask;
 #define cpu_parked_mask ((const struct cpumask *)&__cpu_parked_mask)
 
-/* Is any CPU parked? One static branch while none is. */
+/*
+ * Is any CPU parked? False while none is, as one static branch; true while
+ * any is, and with CONFIG_JUMP_LABEL for up to a second after the last.
+ */
 static __always_inline bool cpu_proxy_any_parked(void)
 {
-	return static_branch_unlikely(&cpu_proxy_parked_key);
+	return static_branch_unlikely(&cpu_proxy_parked_key.key);
 }
 
 /**
