@@ -47,7 +47,7 @@ qemu-test-jl: initramfs
 	JUMP_LABEL=1 bash scripts/kernel.sh
 	JUMP_LABEL=1 bash scripts/initramfs.sh
 	python3 scripts/qemu-run.py --job test --smp $(SMP) --tcg-threads single \
-		--kernel out/bzImage-jl --initrd out/initramfs-jl.cpio.gz \
+		--kernel out/bzImage-jl --initrd out/initramfs-jl.cpio.gz --append TEXT_POKE=1 \
 		--log out/logs/qemu-test-jl-smp$(SMP).log \
 		--expect out/kselftest/kselftest-list.txt
 

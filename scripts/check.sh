@@ -50,7 +50,8 @@ if bash "$REPO/scripts/kernel.sh" && bash "$REPO/scripts/initramfs.sh"; then
 	done
 	# The jump-label lane: the kernel with CONFIG_JUMP_LABEL=y, where the
 	# hooks are patched branches and parking patches text, under
-	# single-threaded TCG (configs/base.config says why). Counted as tests.
+	# single-threaded TCG (configs/base.config says why); its stress also
+	# patches text while CPUs are parked (TEXT_POKE). Counted as tests.
 	if [ -n "$CHECK_JL_SMP" ] && ! { JUMP_LABEL=1 bash "$REPO/scripts/kernel.sh" &&
 		JUMP_LABEL=1 bash "$REPO/scripts/initramfs.sh"; }; then
 		status=1
@@ -60,7 +61,7 @@ if bash "$REPO/scripts/kernel.sh" && bash "$REPO/scripts/initramfs.sh"; then
 			step "kselftests in QEMU, -smp $smp, CONFIG_JUMP_LABEL=y, single-threaded TCG"
 			python3 "$REPO/scripts/qemu-run.py" --job test --smp "$smp" \
 				--tcg-threads single --kernel "$OUT/bzImage-jl" \
-				--initrd "$OUT/initramfs-jl.cpio.gz" \
+				--initrd "$OUT/initramfs-jl.cpio.gz" --append TEXT_POKE=1 \
 				--timeout 1800 --log "$OUT/logs/qemu-test-jl-smp$smp.log" \
 				--expect "$OUT/kselftest/kselftest-list.txt" \
 				--results "$RES/qemu-jl-smp$smp" || status=1

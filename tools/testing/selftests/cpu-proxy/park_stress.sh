@@ -10,12 +10,22 @@
 # storm kept going, stop_machine() held parked CPUs, and rcutorture ends
 # with SUCCESS. (The QEMU runner also fails the run on any BUG, WARNING,
 # lockup or RCU stall in the console.)
+#
+# With TEXT_POKE=1 (the jump-label lane of make check), every tenth set
+# also stays parked while a tracepoint is turned on and off, which patches
+# kernel text: text_poke_bp() waits for a sync-core IPI to every online
+# CPU, the parked ones through their proxies, and the CPUs then run the
+# patched code once unparked. Only under single-threaded TCG: this QEMU's
+# multi-threaded TCG runs stale code after text patching, parked CPUs or
+# not (configs/base.config).
 
 ksft_skip=4
 P=/sys/devices/system/cpu/proxy
 D=/sys/kernel/debug/cpu_proxy_test
 CYCLES=${CYCLES:-1000}
 MASK_CYCLES=${MASK_CYCLES:-300}
+TEXT_POKE=${TEXT_POKE:-0}
+TRACING=/sys/kernel/tracing
 
 fail() { echo "not ok: $*"; cleanup; exit 1; }
 cleanup() {
@@ -24,6 +34,7 @@ cleanup() {
 	echo all >$P/online 2>/dev/null
 	rmmod rcutorture 2>/dev/null
 	echo 0 >$EXPEDITED 2>/dev/null
+	echo 0 >$TRACING/events/sched/sched_wakeup/enable 2>/dev/null
 }
 EXPEDITED=/sys/kernel/rcu_expedited
 
@@ -44,6 +55,13 @@ last=$((ncpu - 1))
 # Random subsets of the first (up to 30) CPUs: two $RANDOMs make 30 bits.
 nrand=$((ncpu < 30 ? ncpu : 30))
 echo all >$P/unpark || fail "cannot unpark everything to start from"
+pokes=0
+if ((TEXT_POKE)); then
+	[ -d $TRACING/events ] || mount -t tracefs tracefs $TRACING ||
+		fail "cannot mount tracefs"
+	[ -w $TRACING/events/sched/sched_wakeup/enable ] ||
+		fail "no sched_wakeup tracepoint to patch (CONFIG_FTRACE)"
+fi
 
 modprobe rcutorture stat_interval=15 || fail "cannot load rcutorture (CONFIG_RCU_TORTURE_TEST=m)"
 echo 3600 >$D/ipi_storm || fail "cannot start the IPI storm"
@@ -79,6 +97,12 @@ for ((i = 1; i <= CYCLES; i++)); do
 	echo "$list" >$P/park || fail "cycle $i: park $list"
 	[ "$(cat $P/parked)" = "$(ranges_of $mask)" ] ||
 		fail "cycle $i: parked is '$(cat $P/parked)', want '$(ranges_of $mask)'"
+	if ((TEXT_POKE && i % 10 == 0)); then
+		echo 1 >$TRACING/events/sched/sched_wakeup/enable &&
+			echo 0 >$TRACING/events/sched/sched_wakeup/enable ||
+			fail "cycle $i: cannot toggle a tracepoint with $list parked"
+		pokes=$((pokes + 1))
+	fi
 	echo "$list" >$P/unpark || fail "cycle $i: unpark $list"
 	if ((i == CYCLES / 2)); then
 		# Native hotplug of the last CPU while CPU 1 is parked.
@@ -118,6 +142,11 @@ for ((i = 1; i <= MASK_CYCLES; i++)); do
 	[ -n "$parked" ] && { echo $parked >$P/unpark || fail "mask $i: unpark $parked"; }
 	((i % 50)) || echo "# $i mask cycles"
 done
+
+if ((TEXT_POKE)); then
+	((pokes > 0)) || fail "no tracepoint toggled with CPUs parked"
+	echo "# kernel text patched $((2 * pokes)) times with CPUs parked"
+fi
 
 storm1=$(awk '{ print $2 }' $D/ipi_storm)
 echo 0 >$D/ipi_storm
