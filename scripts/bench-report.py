@@ -132,7 +132,14 @@ def table(runs):
                            f"{us(st['mask_offline']['median_ns']):.0f} us "
                            f"[p90 {us(st['mask_offline']['p90_ns']):.0f}]")
         storm, host = r.get("storm"), r.get("host_cpu", {})
-        if storm:
+        if storm and q.get("tcg_threads") == "single":
+            g = {label: storm.get(label, {}) for label in ("unparked", "parked")}
+            out.append(f"  {storm['seconds']} s IPI storm, CPU{storm['cpu']} unparked then parked: "
+                       f"storm rounds {g['unparked'].get('storm_rounds')}, "
+                       f"{g['parked'].get('storm_rounds')}; wakeups_while_parked "
+                       f"+{g['parked'].get('wakeups_while_parked')} (no host time per vCPU: "
+                       f"one host thread runs them all)")
+        elif storm:
             cpu = str(storm["cpu"])
             for label in ("unparked", "parked"):
                 h = host.get(label)
