@@ -46,8 +46,7 @@ qemu-test: initramfs
 qemu-test-jl: initramfs
 	JUMP_LABEL=1 bash scripts/kernel.sh
 	JUMP_LABEL=1 bash scripts/initramfs.sh
-	python3 scripts/qemu-run.py --job test --smp $(SMP) --tcg-threads single \
-		--kernel out/bzImage-jl --initrd out/initramfs-jl.cpio.gz --append TEXT_POKE=1 \
+	python3 scripts/qemu-run.py --job test --smp $(SMP) $(JL_RUN) --append TEXT_POKE=1 \
 		--log out/logs/qemu-test-jl-smp$(SMP).log \
 		--expect out/kselftest/kselftest-list.txt
 
@@ -55,14 +54,18 @@ bench: initramfs
 	SMP="$(SMP)" REPS=$(REPS) PIN="$(PIN)" JL="$(JL)" bash scripts/bench.sh
 
 # Long runs, not part of make check: every kselftest with the stress
-# tests at SOAK_CYCLES cycles, at each size in SOAK_SMP.
+# tests at SOAK_CYCLES cycles, at each size in SOAK_SMP. JL=1: on the
+# CONFIG_JUMP_LABEL=y kernel, as its lane of make check runs it.
 SOAK_SMP ?= 8 16
 SOAK_CYCLES ?= 10000
+JL_RUN = --tcg-threads single --kernel out/bzImage-jl --initrd out/initramfs-jl.cpio.gz
 soak: initramfs
+	$(if $(JL),JUMP_LABEL=1 bash scripts/kernel.sh && JUMP_LABEL=1 bash scripts/initramfs.sh)
 	for smp in $(SOAK_SMP); do \
 		python3 scripts/qemu-run.py --job test --smp $$smp --timeout 14400 \
-			--append "CYCLES=$(SOAK_CYCLES) kselftest_override_timeout=14000" \
-			--log out/logs/qemu-soak-smp$$smp.log \
+			$(if $(JL),$(JL_RUN)) \
+			--append "CYCLES=$(SOAK_CYCLES) kselftest_override_timeout=14000 $(if $(JL),TEXT_POKE=1)" \
+			--log out/logs/qemu-soak$(if $(JL),-jl)-smp$$smp.log \
 			--expect out/kselftest/kselftest-list.txt || exit 1; \
 	done
 
