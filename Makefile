@@ -46,7 +46,7 @@ qemu-test: initramfs
 qemu-test-jl: initramfs
 	JUMP_LABEL=1 bash scripts/kernel.sh
 	JUMP_LABEL=1 bash scripts/initramfs.sh
-	python3 scripts/qemu-run.py --job test --smp $(SMP) $(JL_RUN) --append TEXT_POKE=1 \
+	python3 scripts/qemu-run.py --job test --smp $(SMP) --jump-label --append TEXT_POKE=1 \
 		--log out/logs/qemu-test-jl-smp$(SMP).log \
 		--expect out/kselftest/kselftest-list.txt
 
@@ -58,12 +58,11 @@ bench: initramfs
 # CONFIG_JUMP_LABEL=y kernel, as its lane of make check runs it.
 SOAK_SMP ?= 8 16
 SOAK_CYCLES ?= 10000
-JL_RUN = --tcg-threads single --kernel out/bzImage-jl --initrd out/initramfs-jl.cpio.gz
 soak: initramfs
 	$(if $(JL),JUMP_LABEL=1 bash scripts/kernel.sh && JUMP_LABEL=1 bash scripts/initramfs.sh)
 	for smp in $(SOAK_SMP); do \
 		python3 scripts/qemu-run.py --job test --smp $$smp --timeout 14400 \
-			$(if $(JL),$(JL_RUN)) \
+			$(if $(JL),--jump-label) \
 			--append "CYCLES=$(SOAK_CYCLES) kselftest_override_timeout=14000 $(if $(JL),TEXT_POKE=1)" \
 			--log out/logs/qemu-soak$(if $(JL),-jl)-smp$$smp.log \
 			--expect out/kselftest/kselftest-list.txt || exit 1; \

@@ -16,20 +16,18 @@ set -euo pipefail
 SMP=${SMP:-4}
 REPS=${REPS:-11}
 JL=${JL:-}
-sfx= run=(--kernel-config "$OUT/kernel.config")
+sfx=
 if [ -n "$JL" ]; then
 	[ -z "${PIN:-}" ] || die "PIN=1 needs a host thread per vCPU; JL=1 runs them on one"
 	JUMP_LABEL=1 bash "$REPO/scripts/kernel.sh"
 	JUMP_LABEL=1 bash "$REPO/scripts/initramfs.sh"
 	sfx=-jl
-	run=(--kernel "$OUT/bzImage-jl" --initrd "$OUT/initramfs-jl.cpio.gz"
-		--tcg-threads single --kernel-config "$OUT/kernel-jl.config")
 fi
 files=
 for smp in $SMP; do
 	step "benchmark in QEMU, -smp $smp ($REPS reps${JL:+, CONFIG_JUMP_LABEL=y, single-threaded TCG})"
 	rm -f "$OUT/bench$sfx-smp$smp.json"
-	python3 "$REPO/scripts/qemu-run.py" --job bench --smp "$smp" ${PIN:+--pin} "${run[@]}" \
+	python3 "$REPO/scripts/qemu-run.py" --job bench --smp "$smp" ${PIN:+--pin} ${JL:+--jump-label} \
 		--append "bench_reps=$REPS ${BENCH_APPEND:-}" \
 		--log "$OUT/logs/qemu-bench$sfx-smp$smp.log" --json "$OUT/bench$sfx-smp$smp.json"
 	files="$files $OUT/bench$sfx-smp$smp.json"

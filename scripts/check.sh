@@ -60,8 +60,7 @@ if bash "$REPO/scripts/kernel.sh" && bash "$REPO/scripts/initramfs.sh"; then
 		for smp in $CHECK_JL_SMP; do
 			step "kselftests in QEMU, -smp $smp, CONFIG_JUMP_LABEL=y, single-threaded TCG"
 			python3 "$REPO/scripts/qemu-run.py" --job test --smp "$smp" \
-				--tcg-threads single --kernel "$OUT/bzImage-jl" \
-				--initrd "$OUT/initramfs-jl.cpio.gz" --append TEXT_POKE=1 \
+				--jump-label --append TEXT_POKE=1 \
 				--timeout 1800 --log "$OUT/logs/qemu-test-jl-smp$smp.log" \
 				--expect "$OUT/kselftest/kselftest-list.txt" \
 				--results "$RES/qemu-jl-smp$smp" || status=1

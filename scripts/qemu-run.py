@@ -242,13 +242,18 @@ def main():
     ap.add_argument("--job", choices=["test", "bench", "probe", "anatomy"], default="test")
     ap.add_argument("--smp", type=int, default=4)
     ap.add_argument("--mem", type=int, default=1024, help="guest MiB")
-    ap.add_argument("--kernel", default="out/bzImage")
-    ap.add_argument("--initrd", default="out/initramfs.cpio.gz")
+    ap.add_argument("--jump-label", action="store_true",
+                    help="boot the CONFIG_JUMP_LABEL=y kernel (out/bzImage-jl, "
+                    "out/initramfs-jl.cpio.gz) under single-threaded TCG: this QEMU's "
+                    "multi-threaded TCG runs stale code after text patching "
+                    "(configs/base.config)")
+    ap.add_argument("--kernel", help="default out/bzImage (out/bzImage-jl)")
+    ap.add_argument("--initrd", help="default out/initramfs.cpio.gz (out/initramfs-jl.cpio.gz)")
     ap.add_argument("--append", default="", help="extra kernel command line")
     ap.add_argument("--accel", choices=["tcg", "kvm"], default="tcg")
-    ap.add_argument("--tcg-threads", choices=["multi", "single"], default="multi",
-                    help="TCG: a host thread per vCPU (default), or one for all; "
-                    "the jump-label lane needs one (configs/base.config)")
+    ap.add_argument("--tcg-threads", choices=["multi", "single"],
+                    help="TCG: a host thread per vCPU (multi, the default), or one for "
+                    "all (single, the default with --jump-label)")
     ap.add_argument("--pin", action="store_true",
                     help="pin vCPU n's thread to host CPU n modulo their number")
     ap.add_argument("--timeout", type=int, default=900, help="seconds")
@@ -256,10 +261,18 @@ def main():
     ap.add_argument("--expect", help="kselftest-list.txt: tests that must run")
     ap.add_argument("--results", help="write 'passed failed' here (test job)")
     ap.add_argument("--json", help="write the benchmark JSON here (bench job)")
-    ap.add_argument("--kernel-config", help="the kernel's .config: the benchmark JSON "
-                    "records the options that change what it measures")
+    ap.add_argument("--kernel-config", help="the kernel's .config, whose options that "
+                    "change what the benchmark measures its JSON records; default "
+                    "out/kernel.config (out/kernel-jl.config) for the default kernel")
     ap.add_argument("--out", help="write the cpuhp trace here (anatomy job)")
     a = ap.parse_args()
+    jl = "-jl" if a.jump_label else ""
+    if a.kernel is None:
+        a.kernel = f"out/bzImage{jl}"
+        if a.kernel_config is None and os.path.exists(f"out/kernel{jl}.config"):
+            a.kernel_config = f"out/kernel{jl}.config"
+    a.initrd = a.initrd or f"out/initramfs{jl}.cpio.gz"
+    a.tcg_threads = a.tcg_threads or ("single" if a.jump_label else "multi")
 
     os.makedirs(os.path.dirname(os.path.abspath(a.log)), exist_ok=True)
     accel = a.accel
