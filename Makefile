@@ -14,7 +14,7 @@ CHECK_JL_SMP ?= 4 8
 REPS ?= 11
 
 .PHONY: all demo check setup kernel initramfs host-test qemu-test bench \
-	anatomy series soak shell lint build-noproxy qemu-test-jl clean distclean
+	anatomy series soak shell lint build-noproxy initramfs-jl qemu-test-jl clean distclean
 
 all: check
 
@@ -41,16 +41,20 @@ qemu-test: initramfs
 		--log out/logs/qemu-test-smp$(SMP).log \
 		--expect out/kselftest/kselftest-list.txt
 
-# The kselftests on the kernel with CONFIG_JUMP_LABEL=y (out/bzImage-jl),
-# under single-threaded TCG: configs/base.config says why.
-qemu-test-jl: initramfs
+# The kernel with CONFIG_JUMP_LABEL=y and its initramfs (out/bzImage-jl,
+# out/initramfs-jl.cpio.gz), for make qemu-test-jl, bench JL=1, soak JL=1.
+initramfs-jl: initramfs
 	JUMP_LABEL=1 bash scripts/kernel.sh
 	JUMP_LABEL=1 bash scripts/initramfs.sh
+
+# The kselftests on the kernel with CONFIG_JUMP_LABEL=y, under
+# single-threaded TCG: configs/base.config says why.
+qemu-test-jl: initramfs-jl
 	python3 scripts/qemu-run.py --job test --smp $(SMP) --jump-label --append TEXT_POKE=1 \
 		--log out/logs/qemu-test-jl-smp$(SMP).log \
 		--expect out/kselftest/kselftest-list.txt
 
-bench: initramfs
+bench: initramfs $(if $(JL),initramfs-jl)
 	SMP="$(SMP)" REPS=$(REPS) PIN="$(PIN)" JL="$(JL)" bash scripts/bench.sh
 
 # Long runs, not part of make check: every kselftest with the stress
@@ -58,8 +62,7 @@ bench: initramfs
 # CONFIG_JUMP_LABEL=y kernel, as its lane of make check runs it.
 SOAK_SMP ?= 8 16
 SOAK_CYCLES ?= 10000
-soak: initramfs
-	$(if $(JL),JUMP_LABEL=1 bash scripts/kernel.sh && JUMP_LABEL=1 bash scripts/initramfs.sh)
+soak: initramfs $(if $(JL),initramfs-jl)
 	for smp in $(SOAK_SMP); do \
 		python3 scripts/qemu-run.py --job test --smp $$smp --timeout 14400 \
 			$(if $(JL),--jump-label) \

@@ -5,8 +5,8 @@
 # table and write out/bench.json and out/bench.svg. PIN=1 pins vCPU n's
 # thread to host CPU n modulo their number (see README).
 #
-# JL=1 measures the CONFIG_JUMP_LABEL=y kernel instead (built here if need
-# be), under single-threaded TCG as its tests run (configs/base.config):
+# JL=1 measures the CONFIG_JUMP_LABEL=y kernel instead (make initramfs-jl),
+# under single-threaded TCG as its tests run (configs/base.config):
 # the vCPUs take turns on one host thread, so only its ratios within the
 # boot mean anything, such as what patching the parked key in costs a park.
 # Its results go to out/bench-jl*.
@@ -19,8 +19,6 @@ JL=${JL:-}
 sfx=
 if [ -n "$JL" ]; then
 	[ -z "${PIN:-}" ] || die "PIN=1 needs a host thread per vCPU; JL=1 runs them on one"
-	JUMP_LABEL=1 bash "$REPO/scripts/kernel.sh"
-	JUMP_LABEL=1 bash "$REPO/scripts/initramfs.sh"
 	sfx=-jl
 fi
 files=
