@@ -577,6 +577,7 @@ void cpu_proxy_idle(void)
 		return;
 	}
 	cpu_proxy_wq_local(pc);
+	sched_parked_idle_enter();
 	cpu_proxy_install(pc);
 	tick_nohz_idle_stop_tick();
 

@@ -225,6 +225,8 @@ bool lockup_detector_watching(unsigned int cpu);
 
 /* Scheduler: a parked idle CPU with nothing to run drops a resched kick. */
 bool sched_parked_idle_drop_resched(void);
+/* Scheduler: a CPU entering its park loop stops its idle fair server. */
+void sched_parked_idle_enter(void);
 
 /* Implemented in kernel/sched/core.c. */
 void sched_cpu_park(unsigned int cpu);
