@@ -569,6 +569,7 @@ void cpu_proxy_idle(void)
 {
 	struct cpu_proxy_cpu *pc = this_cpu_ptr(&cpu_proxy_cpus);
 	atomic_t *owner = this_cpu_ptr(&cpu_proxy_owner);
+	bool woke = false;
 
 	lockdep_assert_irqs_disabled();
 	if (!this_cpu_read(cpu_proxy_want_park) &&
@@ -587,9 +588,14 @@ void cpu_proxy_idle(void)
 			pc->native = false;
 			cpu_proxy_pass(pc);
 		}
-		if (pc->native || cpu_proxy_may_leave())
+		/* Woken to be unparked: not a wakeup while parked. */
+		if (!pc->native && cpu_proxy_may_leave())
 			break;
-		if (current_clr_polling_and_test())
+		if (woke) {
+			cpu_proxy_note_wakeup();
+			woke = false;
+		}
+		if (pc->native || current_clr_polling_and_test())
 			break;
 
 		/*
@@ -610,7 +616,7 @@ void cpu_proxy_idle(void)
 
 		WRITE_ONCE(pc->halting, false);
 		__current_set_polling();
-		cpu_proxy_note_wakeup();
+		woke = true;
 		pc->native = true;	/* look at what woke us */
 	}
 	__current_set_polling();
