@@ -538,9 +538,11 @@ void cpu_proxy_wake_early(const struct cpumask *set)
  * @cpu: a CPU told to park (cpu_proxy_enter(@cpu, 0)) whose runqueue was
  *       idle
  *
- * A CPU in its park loop already, or polling for its request after an
- * early wakeup, finds the request by itself: a wakeup would only wake it
- * once more, later, after the park, while its proxy stands in for it.
+ * A CPU in its park loop already, polling for its request after an early
+ * wakeup, or about to (the early wakeup still on its way, or the CPU back
+ * in its idle loop after a task), finds the request by itself: a wakeup
+ * would only wake it once more, later, after the park, while its proxy
+ * stands in for it.
  * Context: sched_cpu_park().
  */
 void cpu_proxy_wake_idle(unsigned int cpu)
@@ -549,9 +551,12 @@ void cpu_proxy_wake_idle(unsigned int cpu)
 
 	/* Told before polling is read; pairs with cpu_proxy_poll_soon(). */
 	smp_mb();
-	/* Pairs with cpu_proxy_install(): not polling, then installed. */
-	if (smp_load_acquire(per_cpu_ptr(&cpu_proxy_early, cpu)) ==
-	    CPU_PROXY_EARLY_POLLING || READ_ONCE(pc->installed))
+	/*
+	 * SOON: it polls before it halts again (cpu_proxy_idle_parks()).
+	 * Pairs with cpu_proxy_install(): not polling, then installed.
+	 */
+	if (smp_load_acquire(per_cpu_ptr(&cpu_proxy_early, cpu)) !=
+	    CPU_PROXY_EARLY_NONE || READ_ONCE(pc->installed))
 		return;
 	arch_cpu_proxy_wake(cpu);
 }
@@ -689,6 +694,9 @@ static int cpu_proxy_wait(struct cpu_proxy_cpu *pc,
 		if (now - start > timeout_ns)
 			return -EBUSY;
 		if (now - kicked > NSEC_PER_MSEC) {
+			/* Not a CPU that got there meanwhile: it would only wake. */
+			if (done(pc))
+				break;
 			arch_cpu_proxy_wake(pc->cpu);
 			kicked = now;
 		}
