@@ -518,6 +518,31 @@ TEST_F(park, wakeups_of_a_parked_cpu_are_counted)
 }
 
 /*
+ * A parked CPU that nothing is addressed to stays halted: its proxy runs
+ * its timers. A task ran on it just before the park, so its fair server
+ * was active and would queue itself again a period (a second) later; it
+ * is stopped as the CPU parks. Three periods without a wakeup, and the
+ * unpark, which wakes the CPU to leave, is no wakeup while parked either.
+ */
+TEST_F(park, a_quiet_parked_cpu_is_not_woken)
+{
+	struct timespec pause = { .tv_sec = 3 };
+	unsigned long long before;
+	uint64_t end;
+
+	ASSERT_EQ(0, set_affinity_one(self->last));
+	for (end = now_ns() + 20 * 1000 * 1000; now_ns() < end;)
+		;	/* 20 ms of work there */
+	ASSERT_EQ(0, set_affinity_one(0));
+	ASSERT_EQ(0, park(self->last_str));
+	before = stat_value("wakeups_while_parked");
+	nanosleep(&pause, NULL);
+	EXPECT_EQ(before, stat_value("wakeups_while_parked"));
+	ASSERT_EQ(0, unpark(self->last_str));
+	EXPECT_EQ(before, stat_value("wakeups_while_parked"));
+}
+
+/*
  * Many cycles of random subsets of the first (up to 32) CPUs; the parked
  * file always tells the truth. Slow on big TCG guests: a longer timeout.
  */

@@ -5,12 +5,23 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROXY_DIR	"/sys/devices/system/cpu/proxy"
 #define TEST_DIR	"/sys/kernel/debug/cpu_proxy_test"
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
 
 /* Reads a whole (small) file into buf; returns its length or -errno. */
 static inline ssize_t read_file(const char *path, char *buf, size_t size)
