@@ -225,7 +225,10 @@ bool lockup_detector_watching(unsigned int cpu);
 
 /* Scheduler: a parked idle CPU with nothing to run drops a resched kick. */
 bool sched_parked_idle_drop_resched(void);
-/* Scheduler: a CPU entering its park loop stops its idle fair server. */
+/*
+ * Scheduler: a CPU entering its park loop stops its idle fair server and
+ * leaves the nohz idle balancing.
+ */
 void sched_parked_idle_enter(void);
 
 /* Implemented in kernel/sched/core.c. */

@@ -543,6 +543,34 @@ TEST_F(park, a_quiet_parked_cpu_is_not_woken)
 }
 
 /*
+ * A parked CPU leaves the nohz idle balancing, as a CPU going offline
+ * does. Otherwise the busy CPU would kick the idle load balancer on a
+ * parked CPU that was idle when it parked, every few ticks: an IPI its
+ * proxy takes to balance in its name, for nothing, since no task can be
+ * pulled to an inactive CPU. CPU 0 runs two tasks, every other CPU is
+ * parked, idle since before the park: fewer than 20 IPIs a second reach
+ * the parked CPUs (about 130 before they left the balancing).
+ */
+TEST_F(park, a_parked_cpu_is_not_the_idle_load_balancer)
+{
+	static struct spinners s;
+	unsigned long long before, ipis;
+	char list[32];
+
+	ASSERT_EQ(0, set_affinity_one(0));
+	sleep_ms(200);		/* the others idle, their ticks stopped */
+	snprintf(list, sizeof(list), "1-%d", self->last);
+	ASSERT_EQ(0, park(list));
+	start_spinners(&s, 2, -1);	/* on CPU 0, the only active CPU */
+	before = stat_value("proxied_ipis");
+	sleep_ms(2000);
+	ipis = stat_value("proxied_ipis") - before;
+	stop_spinners(&s);
+	ASSERT_EQ(0, unpark(list));
+	EXPECT_GT(40, ipis) TH_LOG("%llu IPIs to the parked CPUs in 2 s", ipis);
+}
+
+/*
  * Many cycles of random subsets of the first (up to 32) CPUs; the parked
  * file always tells the truth. Slow on big TCG guests: a longer timeout.
  */
