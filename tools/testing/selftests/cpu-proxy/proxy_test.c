@@ -183,8 +183,12 @@ TEST_F(proxy, ipis_to_a_parked_cpu_go_to_its_proxy)
 	ASSERT_EQ(0, write_file(TEST_DIR "/ipi_rtt", cmd, strlen(cmd)));
 	EXPECT_LE(ipis + 400, stat_value("proxied_ipis"));
 	EXPECT_LE(entries + 400, stat_value("proxy_entries"));
-	/* Its own timers and the watchdog may wake it; 400 IPIs do not. */
-	EXPECT_GT(wakeups + 40, stat_value("wakeups_while_parked"));
+	/*
+	 * 400 IPIs do not wake it; its timers run on the proxy too. One
+	 * interrupt latched as it parked may end its first halt.
+	 */
+	wakeups = stat_value("wakeups_while_parked") - wakeups;
+	EXPECT_GE(1, wakeups) TH_LOG("woken %llu times", wakeups);
 	ASSERT_EQ(0, unpark_list(self->last_str));
 	ipis = stat_value("proxied_ipis");
 	ASSERT_EQ(0, write_file(TEST_DIR "/ipi_rtt", cmd, strlen(cmd)));
