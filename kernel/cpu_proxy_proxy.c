@@ -436,8 +436,10 @@ static void cpu_proxy_uninstall(struct cpu_proxy_cpu *pc)
 	pc->next_event = KTIME_MAX;
 	pc->rearm = false;
 	/* Leaving for good? Then watched again, before anything runs. */
-	if (!this_cpu_read(cpu_proxy_want_park))
+	if (!this_cpu_read(cpu_proxy_want_park)) {
 		lockup_detector_unparked();
+		sched_parked_idle_exit();
+	}
 	/* Uninstalled before it is seen; cpu_proxy_in_loop() acquires. */
 	smp_store_release(&pc->installed, false);
 }

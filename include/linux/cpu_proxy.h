@@ -227,9 +227,10 @@ bool lockup_detector_watching(unsigned int cpu);
 bool sched_parked_idle_drop_resched(void);
 /*
  * Scheduler: a CPU entering its park loop stops its idle fair server and
- * leaves the nohz idle balancing.
+ * leaves the nohz idle balancing; leaving the loop unparked, it is busy.
  */
 void sched_parked_idle_enter(void);
+void sched_parked_idle_exit(void);
 
 /* Implemented in kernel/sched/core.c. */
 void sched_cpu_park(unsigned int cpu);
