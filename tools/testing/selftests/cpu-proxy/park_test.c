@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "../kselftest_harness.h"
 #include "proxy_util.h"
@@ -568,6 +569,48 @@ TEST_F(park, a_parked_cpu_is_not_the_idle_load_balancer)
 	stop_spinners(&s);
 	ASSERT_EQ(0, unpark(list));
 	EXPECT_GT(40, ipis) TH_LOG("%llu IPIs to the parked CPUs in 2 s", ipis);
+}
+
+/*
+ * A new task is not placed on a parked CPU, however idle it looks: the
+ * task cannot run there and would fall back to the first active CPU, here
+ * the busy CPU 0. CPU 0 runs a task, CPU 1 is idle, the others are
+ * parked: of 40 children forked, at most half start on CPU 0 (all of them
+ * did while parked CPUs were chosen).
+ */
+TEST_F(park, new_tasks_are_not_placed_on_parked_cpus)
+{
+	static struct spinners s;
+	int on0 = 0, n = 40;
+	char list[32];
+
+	if (self->last < 2)
+		SKIP(return, "needs 3 CPUs");
+	snprintf(list, sizeof(list), "2-%d", self->last);
+	ASSERT_EQ(0, park(list));
+	start_spinners(&s, 1, 0);	/* CPU 0 busy */
+	for (int i = 0; i < n; i++) {
+		int fds[2], cpu = -1, status;
+		pid_t pid;
+
+		ASSERT_EQ(0, pipe(fds));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			cpu = sched_getcpu();
+			_exit(write(fds[1], &cpu, sizeof(cpu)) == sizeof(cpu) ? 0 : 1);
+		}
+		ASSERT_EQ(sizeof(cpu), read(fds[0], &cpu, sizeof(cpu)));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		close(fds[0]);
+		close(fds[1]);
+		EXPECT_GT(2, cpu) TH_LOG("a child started on CPU %d", cpu);
+		on0 += cpu == 0;
+		sleep_ms(5);
+	}
+	stop_spinners(&s);
+	ASSERT_EQ(0, unpark(list));
+	EXPECT_GE(n / 2, on0) TH_LOG("%d of %d children started on the busy CPU 0", on0, n);
 }
 
 /*
