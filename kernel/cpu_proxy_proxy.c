@@ -79,6 +79,7 @@ struct cpu_proxy_cpu {
 	bool halting;			/* N is between its last check and hlt */
 	bool unwatched;			/* the soft-lockup watchdog is off for N */
 	bool wq_unbound;		/* N's per-CPU pools are unbound */
+	bool waking;			/* the parker is waking N (cpu_proxy_wait()) */
 	atomic_t wq_state;		/* CPU_PROXY_WQ_*: unbinding N's pools */
 	atomic_t work;			/* calls were queued for N */
 	atomic_t resched;		/* a resched kick was redirected */
@@ -420,6 +421,21 @@ static void cpu_proxy_install(struct cpu_proxy_cpu *pc)
 	/* Installed before it is seen; cpu_proxy_in_loop() acquires. */
 	smp_store_release(&pc->installed, true);
 	/*
+	 * Installed before a parker's wakeup is looked for; pairs with
+	 * cpu_proxy_wake_unless(). A parker that did not see this CPU
+	 * installed is sending it an interrupt: let it be sent.
+	 */
+	smp_mb();
+	while (READ_ONCE(pc->waking))
+		cpu_relax();
+	/*
+	 * What reached this CPU while it came here with interrupts off: that
+	 * wakeup, an early wakeup (cpu_proxy_wake_early()) that landed late,
+	 * a tick latched before the swap. Taken now, not at the first hlt
+	 * of the loop, where each would count as a wakeup while parked.
+	 */
+	arch_cpu_proxy_take_latched();
+	/*
 	 * Installed before no longer polling; cpu_proxy_wake_idle() acquires.
 	 * No new park can mark this CPU before it leaves the loop.
 	 */
@@ -682,6 +698,30 @@ static bool cpu_proxy_wq_done(struct cpu_proxy_cpu *pc)
 	return atomic_read_acquire(&pc->wq_state) == CPU_PROXY_WQ_DONE;
 }
 
+/*
+ * Wake @pc's CPU unless @done(@pc) already. A CPU that gets into its park
+ * loop meanwhile waits for the interrupt before it halts there, where the
+ * interrupt would count as a wakeup while parked (cpu_proxy_install()).
+ */
+static bool cpu_proxy_wake_unless(struct cpu_proxy_cpu *pc,
+				  bool (*done)(struct cpu_proxy_cpu *))
+{
+	bool ret;
+
+	/* The CPU spins while this is set: no preemption in between. */
+	preempt_disable();
+	WRITE_ONCE(pc->waking, true);
+	/* Waking before @done is read; pairs with cpu_proxy_install(). */
+	smp_mb();
+	ret = done(pc);
+	if (!ret)
+		arch_cpu_proxy_wake(pc->cpu);
+	/* Sent before released. */
+	smp_store_release(&pc->waking, false);
+	preempt_enable();
+	return ret;
+}
+
 /* Wait until @done(@pc), waking @pc's CPU meanwhile. */
 static int cpu_proxy_wait(struct cpu_proxy_cpu *pc,
 			  bool (*done)(struct cpu_proxy_cpu *), u64 timeout_ns)
@@ -696,10 +736,8 @@ static int cpu_proxy_wait(struct cpu_proxy_cpu *pc,
 		if (now - start > timeout_ns)
 			return -EBUSY;
 		if (now - kicked > NSEC_PER_MSEC) {
-			/* Not a CPU that got there meanwhile: it would only wake. */
-			if (done(pc))
+			if (cpu_proxy_wake_unless(pc, done))
 				break;
-			arch_cpu_proxy_wake(pc->cpu);
 			kicked = now;
 		}
 		/*

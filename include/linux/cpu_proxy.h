@@ -200,6 +200,8 @@ void arch_cpu_proxy_wake_mask(const struct cpumask *mask);
 void cpu_proxy_wake_idle(unsigned int cpu);
 /* Architecture: flush and serialise what a proxy acknowledged for us. */
 void arch_cpu_proxy_resume(void);
+/* Architecture: take, now, the interrupts this CPU latched. */
+void arch_cpu_proxy_take_latched(void);
 
 /* Timekeeping: hand this CPU's tick to another device and back. */
 struct clock_event_device;

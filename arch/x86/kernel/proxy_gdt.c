@@ -104,6 +104,26 @@ void arch_cpu_proxy_wake_mask(const struct cpumask *mask)
 }
 
 /**
+ * arch_cpu_proxy_take_latched - take the interrupts this CPU has latched
+ *
+ * A parked CPU hands its tick to its proxy with interrupts off; a timer
+ * interrupt its local APIC latched before that would end its first halt,
+ * a wakeup for nothing. One instruction with interrupts on takes it now:
+ * STI holds interrupts off for the instruction after it, so "sti; cli"
+ * would take none, and the NOP is the window. (Not PAUSE: QEMU's TCG
+ * leaves the STI shadow set across it.)
+ *
+ * Context: interrupts off, as they are again on return.
+ */
+void arch_cpu_proxy_take_latched(void)
+{
+	lockdep_assert_irqs_disabled();
+	local_irq_enable();
+	asm volatile("nop" ::: "memory");
+	local_irq_disable();
+}
+
+/**
  * arch_cpu_proxy_resume - catch up on what a proxy acknowledged
  *
  * A parked CPU's proxy acknowledges TLB shootdowns and text-patching
