@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "../kselftest_harness.h"
@@ -671,6 +672,98 @@ TEST_F(park, new_tasks_are_not_placed_on_parked_cpus)
 	stop_spinners(&s);
 	ASSERT_EQ(0, unpark(list));
 	EXPECT_GE(n / 2, on0) TH_LOG("%d of %d children started on the busy CPU 0", on0, n);
+}
+
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+
+/* sched_setattr(2)'s argument; the C library has no wrapper. */
+struct dl_attr {
+	uint32_t size;
+	uint32_t sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime;
+	uint64_t sched_deadline;
+	uint64_t sched_period;
+};
+
+/* Makes the calling thread SCHED_DEADLINE: @runtime_us every @period_us. */
+static int set_deadline(unsigned int runtime_us, unsigned int period_us)
+{
+	struct dl_attr attr = {
+		.size = sizeof(attr),
+		.sched_policy = SCHED_DEADLINE,
+		.sched_runtime = runtime_us * 1000ull,
+		.sched_deadline = period_us * 1000ull,
+		.sched_period = period_us * 1000ull,
+	};
+
+	return syscall(SYS_sched_setattr, 0, &attr, 0) ? -errno : 0;
+}
+
+struct dl_spinner {
+	pthread_t tid;
+	atomic_int *stop;
+	int ret;
+	atomic_int started;
+};
+
+static void *dl_spin(void *p)
+{
+	struct dl_spinner *d = p;
+
+	d->ret = set_deadline(50000, 100000);	/* 50 ms every 100 ms */
+	atomic_store(&d->started, 1);
+	while (!d->ret && !atomic_load(d->stop))
+		;
+	return NULL;
+}
+
+/*
+ * Nor is a deadline task sent to a parked CPU. A deadline task that does
+ * not preempt the one running where it wakes, or one pushed away from an
+ * overloaded CPU, goes to a CPU free of deadline tasks: a parked CPU
+ * looked free. A waking task then fell back to CPU 0; a pushed one was
+ * queued on the parked CPU, which woke to push it on. CPUs 0 and 1 run
+ * a deadline spinner each, the others are parked, and this thread, a
+ * deadline task with later deadlines, wakes 100 times: no wakeup of a
+ * parked CPU, and this thread never runs on one.
+ */
+TEST_F(park, deadline_tasks_are_not_sent_to_parked_cpus)
+{
+	static struct dl_spinner d[2];
+	unsigned long long before, woken;
+	atomic_int stop = 0;
+	int on_parked = 0;
+	char list[32];
+
+	if (self->last < 2)
+		SKIP(return, "needs 3 CPUs");
+	snprintf(list, sizeof(list), "2-%d", self->last);
+	ASSERT_EQ(0, park(list));
+	before = stat_value("wakeups_while_parked");
+	for (int i = 0; i < 2; i++) {
+		d[i] = (struct dl_spinner){ .stop = &stop };
+		ASSERT_EQ(0, pthread_create(&d[i].tid, NULL, dl_spin, &d[i]));
+		while (!atomic_load(&d[i].started))
+			usleep(1000);
+		ASSERT_EQ(0, d[i].ret) TH_LOG("SCHED_DEADLINE: %s", strerror(-d[i].ret));
+	}
+	ASSERT_EQ(0, set_deadline(5000, 1000000));	/* 5 ms every second */
+	for (int i = 0; i < 100; i++) {
+		usleep(2000);
+		on_parked += sched_getcpu() >= 2;
+	}
+	atomic_store(&stop, 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(d[i].tid, NULL);
+	woken = stat_value("wakeups_while_parked") - before;
+	ASSERT_EQ(0, unpark(list));
+	EXPECT_EQ(0, on_parked);
+	EXPECT_EQ(0, woken) TH_LOG("%llu wakeups of the parked CPUs", woken);
 }
 
 /*
