@@ -287,7 +287,7 @@ static int effective_is(int irq, const char *want, int want_equal)
 	snprintf(path, sizeof(path), "/proc/irq/%d/effective_affinity_list", irq);
 	for (int i = 0; i < 100; i++) {
 		read_line(path, eff, sizeof(eff));
-		if (!strcmp(eff, want) == want_equal)
+		if ((strcmp(eff, want) == 0) == want_equal)
 			break;
 		if (fd >= 0 && write(fd, "\n", 1) < 0)
 			break;
@@ -295,7 +295,7 @@ static int effective_is(int irq, const char *want, int want_equal)
 	}
 	if (fd >= 0)
 		close(fd);
-	return !strcmp(eff, want) == want_equal;
+	return (strcmp(eff, want) == 0) == want_equal;
 }
 
 /* The serial console's interrupt, from /proc/interrupts, or -1. */
@@ -678,7 +678,11 @@ TEST_F(park, new_tasks_are_not_placed_on_parked_cpus)
 #define SCHED_DEADLINE 6
 #endif
 
-/* sched_setattr(2)'s argument; the C library has no wrapper. */
+/*
+ * sched_setattr(2)'s argument: the C library has no wrapper, and the
+ * uapi header that has it (linux/sched/types.h) also defines a struct
+ * sched_param, which clashes with the C library's.
+ */
 struct dl_attr {
 	uint32_t size;
 	uint32_t sched_policy;
