@@ -309,8 +309,12 @@ def main():
         try:
             begin = lines.index("CPU_PROXY_BENCH_BEGIN")
             end = lines.index("CPU_PROXY_BENCH_END")
-            body = [l for l in lines[begin + 1:end] if not re.match(TS, l)]
-            data = json.loads("\n".join(body))
+            # A kernel message can land in the middle of a line of the
+            # result: drop each, from its timestamp to its end of line,
+            # which joins the halves.
+            body = re.sub(TS + r" [^\n]*\n", "",
+                          "\n".join(lines[begin + 1:end]) + "\n")
+            data = json.loads(body)
             data["qemu"] = {"accel": accel, "smp": a.smp, "boot_to_exit_s": round(secs, 2)}
             if accel == "tcg":
                 data["qemu"]["tcg_threads"] = a.tcg_threads
