@@ -66,14 +66,14 @@ struct irq_column {
 
 static void irq_column(int cpu, struct irq_column *c)
 {
-	static char buf[1 << 16];
-	char *line, *save;
+	FILE *f = fopen("/proc/interrupts", "r");
+	char line[4096];
 
 	c->n = 0;
-	if (read_file("/proc/interrupts", buf, sizeof(buf)) <= 0)
+	if (!f)
 		return;
-	strtok_r(buf, "\n", &save);	/* CPU0 CPU1 ... */
-	while ((line = strtok_r(NULL, "\n", &save)) && c->n < IRQ_ROWS) {
+	/* A row: "LOC:  n0  n1 ... what"; the header (CPU0 CPU1 ...) has no ':'. */
+	while (fgets(line, sizeof(line), f) && c->n < IRQ_ROWS) {
 		char *p = strchr(line, ':'), *end;
 		unsigned long long v = 0;
 		int i;
@@ -92,6 +92,7 @@ static void irq_column(int cpu, struct irq_column *c)
 			 line + strspn(line, " "));
 		c->count[c->n++] = v;
 	}
+	fclose(f);
 }
 
 /* "LOC +1 RES +2": the rows of @b that grew since @a. */
