@@ -51,7 +51,8 @@ def qemu_cmd(a, job, accel):
         accel_args = ["-accel", "kvm", "-cpu", "host"]
     else:
         accel_args = ["-accel", f"tcg,thread={a.tcg_threads}", "-cpu", "max"]
-    return ["qemu-system-x86_64", *accel_args, "-smp", str(a.smp), "-m", str(a.mem),
+    smp = f"{a.smp},{a.topology}" if a.topology else str(a.smp)
+    return ["qemu-system-x86_64", *accel_args, "-smp", smp, "-m", str(a.mem),
             "-nodefaults", "-display", "none", "-no-reboot",
             "-name", "cpu-proxy,debug-threads=on",
             "-serial", "stdio", "-monitor", "none",
@@ -241,6 +242,8 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--job", choices=["test", "bench", "probe", "anatomy"], default="test")
     ap.add_argument("--smp", type=int, default=4)
+    ap.add_argument("--topology", default="",
+                    help="QEMU -smp topology, e.g. sockets=2,cores=2,threads=2")
     ap.add_argument("--mem", type=int, default=1024, help="guest MiB")
     ap.add_argument("--jump-label", action="store_true",
                     help="boot the CONFIG_JUMP_LABEL=y kernel (out/bzImage-jl, "
@@ -284,7 +287,7 @@ def main():
 
     echo = {"test": test_echo, "bench": bench_echo}.get(a.job)
     how = f"tcg, {a.tcg_threads}-threaded" if accel == "tcg" else accel
-    log(f"  booting {a.kernel} ({how}, -smp {a.smp}, job={a.job}); console: {a.log}")
+    log(f"  booting {a.kernel} ({how}, -smp {a.smp}{',' + a.topology if a.topology else ''}, job={a.job}); console: {a.log}")
     samples = {}
     lines, timed_out, secs = boot(a, a.job, accel, a.log, a.timeout, echo, samples)
 
