@@ -9,7 +9,7 @@
 
 SMP ?= 4
 DEMO_SMP ?= 4 8
-CHECK_SMP ?= 4 8
+CHECK_SMP ?= 4 8/sockets=2,cores=2,threads=2
 CHECK_JL_SMP ?= 4 8
 REPS ?= 11
 

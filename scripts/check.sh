@@ -8,7 +8,10 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-CHECK_SMP=${CHECK_SMP:-"4 8"}
+# A lane is "N" or "N/topology": -smp N with that QEMU topology, so that
+# the scheduler's SMT, core and package domains are exercised, not only
+# one flat level.
+CHECK_SMP=${CHECK_SMP:-"4 8/sockets=2,cores=2,threads=2"}
 CHECK_JL_SMP=${CHECK_JL_SMP-"4 8"}
 RES=$OUT/results
 rm -rf "$RES"; mkdir -p "$RES" "$OUT/logs"
@@ -40,11 +43,15 @@ if bash "$REPO/scripts/kernel.sh" && bash "$REPO/scripts/initramfs.sh"; then
 	note "lint: $(tail -n 1 "$OUT/logs/lint.log")"
 	# lint's clippy pass leaves the Rust object to be rebuilt by rustc.
 	bash "$REPO/scripts/kernel.sh" >/dev/null || status=1
-	for smp in $CHECK_SMP; do
-		step "kselftests in QEMU, -smp $smp"
+	for lane in $CHECK_SMP; do
+		smp=${lane%%/*}
+		topo=${lane#"$smp"}
+		topo=${topo#/}
+		step "kselftests in QEMU, -smp $smp${topo:+,$topo}"
 		# -smp 8 takes 6-7 min here; room for a machine twice as slow.
 		python3 "$REPO/scripts/qemu-run.py" --job test --smp "$smp" \
-			--timeout 1800 --log "$OUT/logs/qemu-test-smp$smp.log" \
+			${topo:+--topology "$topo"} --timeout 1800 \
+			--log "$OUT/logs/qemu-test-smp$smp.log" \
 			--expect "$OUT/kselftest/kselftest-list.txt" \
 			--results "$RES/qemu-smp$smp" || status=1
 	done
