@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -392,6 +393,7 @@ struct spinners {
 	atomic_int gen;
 	atomic_ulong seen[2][64];
 	atomic_ulong progress[64];	/* per thread: loop count */
+	atomic_int cpu[64];		/* per thread: where it last ran */
 	int pin;			/* -1, or the CPU the threads are pinned to */
 };
 
@@ -415,6 +417,7 @@ static void *spin(void *p)
 
 		if (cpu >= 0 && cpu < 64)
 			atomic_fetch_add(&s->seen[g][cpu], 1);
+		atomic_store(&s->cpu[a->idx], cpu);
 		atomic_fetch_add(&s->progress[a->idx], 1);
 	}
 	return NULL;
@@ -673,6 +676,74 @@ TEST_F(park, new_tasks_are_not_placed_on_parked_cpus)
 	stop_spinners(&s);
 	ASSERT_EQ(0, unpark(list));
 	EXPECT_GE(n / 2, on0) TH_LOG("%d of %d children started on the busy CPU 0", on0, n);
+}
+
+/*
+ * Load spreads over the active CPUs as if the parked ones were gone.
+ * Parking rebuilds no sched domain, so a group of the domains must count
+ * only its active CPUs: with the rest of CPU 0's package parked, that
+ * package looked as if it had room for a task per CPU, and CPU 0 ran 5-6
+ * of 10 spinners while each CPU of the other package ran one or two (-smp
+ * 8 as two packages of two SMT cores; a native offline of the same CPUs:
+ * two each). Where CPU 0's package is the whole machine or CPU 0 alone,
+ * the upper half is parked (flat -smp 8: the balancer left CPUs 0 and 2
+ * with three of 8 spinners each, CPUs 1 and 3 with one). Twice as many
+ * spinners as active CPUs: no CPU runs more than its share, two, in most
+ * of 40 looks over 2 s, as after a native offline.
+ */
+TEST_F(park, load_spreads_over_the_active_cpus)
+{
+	static struct spinners s;
+	int ncpu = self->last + 1, pkg0 = package_of(0), nparked = 0;
+	int nspin, share, over = 0, looks = 40, most = 0;
+	bool two_packages = false, mine[64] = { false };
+	char list[256] = "", *p = list;
+
+	ASSERT_GE(64, ncpu);
+	for (int c = 1; c < ncpu; c++) {
+		mine[c] = pkg0 >= 0 && package_of(c) == pkg0;
+		two_packages |= !mine[c];
+		nparked += mine[c];
+	}
+	if (!two_packages || !nparked) {
+		nparked = 0;
+		for (int c = 1; c < ncpu; c++) {
+			mine[c] = c >= ncpu / 2;
+			nparked += mine[c];
+		}
+	}
+	for (int c = 1; c < ncpu; c++)
+		if (mine[c])
+			p += snprintf(p, list + sizeof(list) - p, "%s%d",
+				      p == list ? "" : ",", c);
+	ASSERT_EQ(0, park(list));
+	nspin = 2 * (ncpu - nparked);
+	share = (nspin + ncpu - nparked - 1) / (ncpu - nparked);
+	start_spinners(&s, nspin, -1);
+	sleep_ms(1000);
+	for (int l = 0; l < looks; l++) {
+		int on[64] = { 0 }, max = 0;
+
+		for (int i = 0; i < nspin; i++) {
+			int cpu = atomic_load(&s.cpu[i]);
+
+			if (cpu >= 0 && cpu < ncpu)
+				on[cpu]++;
+		}
+		for (int c = 0; c < ncpu; c++) {
+			EXPECT_FALSE(mine[c] && on[c])
+				TH_LOG("%d spinners on parked CPU %d", on[c], c);
+			max = on[c] > max ? on[c] : max;
+		}
+		over += max > share;
+		most = max > most ? max : most;
+		sleep_ms(50);
+	}
+	stop_spinners(&s);
+	ASSERT_EQ(0, unpark(list));
+	EXPECT_GT(looks / 2, over)
+		TH_LOG("parked %s: a CPU ran over %d of %d spinners in %d of %d looks (%d at most)",
+		       list, share, nspin, over, looks, most);
 }
 
 #ifndef SCHED_DEADLINE

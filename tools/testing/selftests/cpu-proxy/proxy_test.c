@@ -109,18 +109,6 @@ FIXTURE_TEARDOWN(proxy)
 	unpark_list(all);
 }
 
-/* The physical package of @cpu, or -1. */
-static int package_of(int cpu)
-{
-	char path[96], buf[16];
-
-	snprintf(path, sizeof(path),
-		 "/sys/devices/system/cpu/cpu%d/topology/physical_package_id", cpu);
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	return atoi(buf);
-}
-
 /*
  * The proxy @cpu gets when it alone parks (Documentation/cpu-proxy.rst,
  * "Proxy choice"): the lowest-numbered other CPU of its package, else

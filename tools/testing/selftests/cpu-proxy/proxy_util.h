@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +40,18 @@ static inline ssize_t read_file(const char *path, char *buf, size_t size)
 	if (len >= 0)
 		buf[len] = '\0';
 	return len;
+}
+
+/* The physical package of @cpu, or -1. */
+static inline int package_of(int cpu)
+{
+	char path[96], buf[16];
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/cpu/cpu%d/topology/physical_package_id", cpu);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	return atoi(buf);
 }
 
 /* Writes len bytes in one write(); returns 0 or -errno. */
