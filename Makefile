@@ -35,6 +35,7 @@ initramfs: kernel
 
 host-test:
 	cd host && cargo test
+	python3 scripts/test_qemu_run.py
 
 qemu-test: initramfs
 	python3 scripts/qemu-run.py --job test --smp $(SMP) \

@@ -35,6 +35,20 @@ awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' \
 grep -q '^test result:' "$OUT/logs/cargo-test.log" || echo "0 1" >"$RES/host"
 note "host: $(awk '{ print $1 " passed, " $2 " failed" }' "$RES/host")"
 
+step "host tests: python3 (the QEMU runner's reading of the console)"
+if python3 "$REPO/scripts/test_qemu_run.py" -v >"$OUT/logs/py-test.log" 2>&1; then
+	note "log: out/logs/py-test.log"
+else
+	status=1
+	tail -n 40 "$OUT/logs/py-test.log"
+	echo "full log: $OUT/logs/py-test.log"
+fi
+# unittest -v prints one "... ok" line per passed test, and "Ran N tests".
+awk '/\.\.\. ok$/ { p++ } /^Ran [0-9]+ test/ { n = $2 } END { print p + 0, n - p }' \
+	"$OUT/logs/py-test.log" >"$RES/host-py"
+grep -q '^Ran [0-9]* test' "$OUT/logs/py-test.log" || echo "0 1" >"$RES/host-py"
+note "host (python): $(awk '{ print $1 " passed, " $2 " failed" }' "$RES/host-py")"
+
 if bash "$REPO/scripts/kernel.sh" && bash "$REPO/scripts/initramfs.sh"; then
 	# Style gates (checkpatch --strict, rustfmtcheck, clippy) fail the
 	# check but are not counted as tests.

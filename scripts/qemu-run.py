@@ -169,10 +169,47 @@ def console_problems(lines):
     return found
 
 
+DONE = re.compile(r"^CPU_PROXY_KSELFTEST_DONE\b")
+KMSG = re.compile(TS + r" ")
+
+
+def rejoin_results(lines):
+    """Mends result lines a kernel message landed in the middle of.
+
+    The console interleaves the kernel's messages with the tests' output a
+    byte at a time, so `# ok 3 park.fo` + `[   12.3] msg` + `o_bar` can
+    arrive as two lines, the first ending in the message. Such a line is
+    rejoined with the next line that is not itself a kernel message, but
+    only where that line is no result line and the two make one: a test
+    that echoes kernel log lines (`# # rcutorture: [   68.6] ...`) is left
+    as it is, and so is a result line followed by the next result.
+    """
+    def is_result(line):
+        return any(rx.match(line) for rx in (SUB, TOP, PLAN, DONE))
+
+    out, i = [], 0
+    while i < len(lines):
+        line = lines[i]
+        m = KMSG.search(line)
+        if m and m.start() > 0:
+            j = i + 1
+            while j < len(lines) and KMSG.match(lines[j]):
+                j += 1
+            if (j < len(lines) and not is_result(lines[j]) and
+                    is_result(line[:m.start()] + lines[j])):
+                out.append(line[:m.start()] + lines[j])
+                out.extend(lines[i + 1:j])
+                i = j + 1
+                continue
+        out.append(line)
+        i += 1
+    return out
+
+
 def parse_ktap(lines):
     """Returns (plan, [program results]) from run_kselftest.sh output."""
     plan, progs, subs = None, [], []
-    for line in lines:
+    for line in rejoin_results(lines):
         m = PLAN.match(line)
         if m:
             # run_kselftest.sh prints one plan per collection.
@@ -305,7 +342,7 @@ def main():
                 expected = [l.strip() for l in f if l.strip()]
         passed, failed, p = judge_tests(lines, expected)
         problems += p
-        done = [l for l in lines if l.startswith("CPU_PROXY_KSELFTEST_DONE")]
+        done = [l for l in rejoin_results(lines) if DONE.match(l)]
         if not done:
             problems.append("the guest did not finish the test run")
     elif a.job == "bench":

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Host tests of qemu-run.py's reading of the guest console (make check)."""
+
+import importlib.util
+import os
+import unittest
+
+_spec = importlib.util.spec_from_file_location(
+    "qemu_run", os.path.join(os.path.dirname(os.path.abspath(__file__)), "qemu-run.py"))
+qr = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(qr)
+
+RUN = [
+    "TAP version 13",
+    "1..2",
+    "# selftests: cpu-proxy: park_test",
+    "# 1..2",
+    "# ok 1 park.one",
+    "# ok 2 park.two",
+    "ok 1 selftests: cpu-proxy: park_test",
+    "# selftests: cpu-proxy: proxy_test",
+    "# not ok 1 proxy.three",
+    "not ok 2 selftests: cpu-proxy: proxy_test # exit=1",
+    "CPU_PROXY_KSELFTEST_DONE rc=0",
+]
+
+
+class RejoinResults(unittest.TestCase):
+    def test_whole_lines_are_kept(self):
+        self.assertEqual(RUN, qr.rejoin_results(RUN))
+
+    def test_a_result_line_split_by_a_kernel_message_is_rejoined(self):
+        split = list(RUN)
+        split[5:6] = ["# ok 2 park.t[   12.345678] rcu: a message", "wo"]
+        joined = qr.rejoin_results(split)
+        self.assertIn("# ok 2 park.two", joined)
+        self.assertEqual(RUN, [l for l in joined if not qr.KMSG.search(l)])
+
+    def test_across_several_kernel_messages(self):
+        split = list(RUN)
+        split[6:7] = ["ok 1 selftests: cpu-pro[    1.000000] first",
+                      "[    1.000001] second", "xy: park_test"]
+        joined = qr.rejoin_results(split)
+        self.assertIn("ok 1 selftests: cpu-proxy: park_test", joined)
+        self.assertIn("[    1.000001] second", joined)
+
+    def test_the_done_marker_is_rejoined(self):
+        split = RUN[:-1] + ["CPU_PROXY_KSELF[    3.5] msg", "TEST_DONE rc=0"]
+        self.assertEqual("CPU_PROXY_KSELFTEST_DONE rc=0", qr.rejoin_results(split)[-1])
+
+    def test_an_echoed_kernel_log_line_is_left_alone(self):
+        lines = ["# # rcutorture: [   68.637244] rcu-torture: rtc: 0",
+                 "# ok 1 park.one"]
+        self.assertEqual(lines, qr.rejoin_results(lines))
+
+    def test_a_message_before_a_newline_leaves_the_line_whole(self):
+        split = list(RUN)
+        split[4:5] = ["# ok 1 park.one[    2.0] msg", ""]
+        self.assertIn("# ok 1 park.one", qr.rejoin_results(split))
+
+    def test_a_result_followed_by_a_result_is_not_joined(self):
+        lines = ["# ok 1 park.one[    2.0] msg", "# ok 2 park.two"]
+        self.assertEqual(lines, qr.rejoin_results(lines))
+
+    def test_a_line_that_would_not_become_a_result_is_left_alone(self):
+        lines = ["some output[   12.0] msg", "more output"]
+        self.assertEqual(lines, qr.rejoin_results(lines))
+
+
+class ParseKtap(unittest.TestCase):
+    def test_counts_programs_and_subtests(self):
+        plan, progs = qr.parse_ktap(RUN)
+        self.assertEqual(2, plan)
+        self.assertEqual(["cpu-proxy:park_test", "cpu-proxy:proxy_test"],
+                         [p["name"] for p in progs])
+        self.assertEqual([True, False], [p["ok"] for p in progs])
+        self.assertEqual(2, len(progs[0]["subtests"]))
+
+    def test_a_split_program_line_still_counts(self):
+        split = list(RUN)
+        split[6:7] = ["ok 1 selftests: cpu-proxy: park_t[    9.9] x", "est"]
+        plan, progs = qr.parse_ktap(split)
+        self.assertEqual(plan, len(progs))
+
+
+if __name__ == "__main__":
+    unittest.main()
