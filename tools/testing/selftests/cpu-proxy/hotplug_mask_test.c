@@ -156,6 +156,13 @@ FIXTURE_SETUP(mask)
 	if (self->ncpu < 2)
 		SKIP(return, "needs at least 2 CPUs");
 	ASSERT_EQ(0, access(OFFLINE_FILE, W_OK));
+	/*
+	 * Start from every CPU online and no fault armed, even after a test
+	 * killed by its timeout, whose teardown did not run.
+	 */
+	for (int c = 1; c < self->ncpu; c++)
+		fail_at(c, -1);
+	write_str(ONLINE_FILE, "all");
 	ASSERT_EQ(self->all, online_from_list());
 }
 
@@ -214,8 +221,11 @@ TEST_F(mask, already_in_state_is_a_no_op)
 	EXPECT_EQ(self->all, online_from_list());
 }
 
-/* The top k CPUs, for every k up to all but one; files agree. */
-TEST_F(mask, every_subset_size)
+/*
+ * The top k CPUs, for every k up to all but one; files agree. (2k writes:
+ * at -smp 16 under TCG, a minute; more than the harness's default 30 s.)
+ */
+TEST_F_TIMEOUT(mask, every_subset_size, 600)
 {
 	for (int k = 1; k < self->ncpu; k++) {
 		uint64_t set = self->all & ~((1ull << (self->ncpu - k)) - 1);
@@ -236,8 +246,10 @@ TEST_F(mask, every_subset_size)
  * an AP-side state or, online, in a BP-side one: the write returns its
  * error, the kernel log names that CPU, and every CPU of the set is back
  * where it started, its cpuhp state included. The next write works.
+ * (Eight writes of all but one CPU per CPU: at -smp 16 under TCG, more
+ * than the harness's default 30 s.)
  */
-TEST_F(mask, failure_rolls_the_set_back)
+TEST_F_TIMEOUT(mask, failure_rolls_the_set_back, 600)
 {
 	/* Where offline fails: two AP-side teardown states. */
 	static const char *const down[] = { "sched:active", "workqueue:online" };

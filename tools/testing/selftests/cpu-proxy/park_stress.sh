@@ -49,6 +49,9 @@ torture_end() {
 [ -w $P/park ] || { echo "skip: CONFIG_CPU_PROXY is not enabled"; exit $ksft_skip; }
 [ -w $D/ipi_storm ] || fail "$D/ipi_storm missing (CONFIG_TEST_CPU_PROXY)"
 
+# Every CPU online to start from, even if an earlier test left some
+# offline (nproc counts the online CPUs this shell may run on).
+echo all >$P/online || fail "cannot bring every CPU online to start from"
 ncpu=$(nproc)
 last=$((ncpu - 1))
 [ $ncpu -ge 3 ] || { echo "skip: needs 3 CPUs"; exit $ksft_skip; }
