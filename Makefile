@@ -59,14 +59,16 @@ bench: initramfs $(if $(JL),initramfs-jl)
 	SMP="$(SMP)" REPS=$(REPS) PIN="$(PIN)" JL="$(JL)" bash scripts/bench.sh
 
 # Long runs, not part of make check: every kselftest with the stress
-# tests at SOAK_CYCLES cycles, at each size in SOAK_SMP. JL=1: on the
-# CONFIG_JUMP_LABEL=y kernel, as its lane of make check runs it.
-SOAK_SMP ?= 8 16
+# tests at SOAK_CYCLES cycles, at each size in SOAK_SMP (N, or
+# N/topology as in CHECK_SMP). JL=1: on the CONFIG_JUMP_LABEL=y kernel,
+# as its lane of make check runs it.
+SOAK_SMP ?= 8 16/sockets=2,cores=4,threads=2
 SOAK_CYCLES ?= 10000
 soak: initramfs $(if $(JL),initramfs-jl)
-	for smp in $(SOAK_SMP); do \
+	for lane in $(SOAK_SMP); do \
+		smp=$${lane%%/*}; topo=$${lane#$$smp}; topo=$${topo#/}; \
 		python3 scripts/qemu-run.py --job test --smp $$smp --timeout 14400 \
-			$(if $(JL),--jump-label) \
+			$${topo:+--topology $$topo} $(if $(JL),--jump-label) \
 			--append "CYCLES=$(SOAK_CYCLES) kselftest_override_timeout=14000 $(if $(JL),TEXT_POKE=1)" \
 			--log out/logs/qemu-soak$(if $(JL),-jl)-smp$$smp.log \
 			--expect out/kselftest/kselftest-list.txt || exit 1; \
