@@ -21,33 +21,36 @@ set -e
 bash "$REPO/scripts/setup.sh"
 set +e
 
+# host_tests NAME LOG COUNT RAN CMD...: runs CMD, output to out/logs/LOG;
+# the awk program COUNT prints "passed failed" from the log into
+# $RES/NAME, and a log without the line RAN (a build that did not get to
+# run its tests) counts as one failure.
+host_tests() {
+	local name=$1 log=$2 count=$3 ran=$4
+
+	shift 4
+	if "$@" >"$OUT/logs/$log" 2>&1; then
+		note "log: out/logs/$log"
+	else
+		status=1
+		tail -n 40 "$OUT/logs/$log"
+		echo "full log: $OUT/logs/$log"
+	fi
+	awk "$count" "$OUT/logs/$log" >"$RES/$name"
+	grep -q "$ran" "$OUT/logs/$log" || echo "0 1" >"$RES/$name"
+	note "$name: $(awk '{ print $1 " passed, " $2 " failed" }' "$RES/$name")"
+}
+
 step "host tests: cargo test (rust/proxy pure logic)"
-if (cd "$REPO/host" && cargo test --quiet >"$OUT/logs/cargo-test.log" 2>&1); then
-	note "log: out/logs/cargo-test.log"
-else
-	status=1
-	tail -n 40 "$OUT/logs/cargo-test.log"
-	echo "full log: $OUT/logs/cargo-test.log"
-fi
-awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' \
-	"$OUT/logs/cargo-test.log" >"$RES/host"
-# A build that did not get to run its tests counts as a failure.
-grep -q '^test result:' "$OUT/logs/cargo-test.log" || echo "0 1" >"$RES/host"
-note "host: $(awk '{ print $1 " passed, " $2 " failed" }' "$RES/host")"
+host_tests host cargo-test.log \
+	'/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' \
+	'^test result:' sh -c 'cd "$1" && cargo test --quiet' - "$REPO/host"
 
 step "host tests: python3 (the QEMU runner's reading of the console)"
-if python3 "$REPO/scripts/test_qemu_run.py" -v >"$OUT/logs/py-test.log" 2>&1; then
-	note "log: out/logs/py-test.log"
-else
-	status=1
-	tail -n 40 "$OUT/logs/py-test.log"
-	echo "full log: $OUT/logs/py-test.log"
-fi
 # unittest -v prints one "... ok" line per passed test, and "Ran N tests".
-awk '/\.\.\. ok$/ { p++ } /^Ran [0-9]+ test/ { n = $2 } END { print p + 0, n - p }' \
-	"$OUT/logs/py-test.log" >"$RES/host-py"
-grep -q '^Ran [0-9]* test' "$OUT/logs/py-test.log" || echo "0 1" >"$RES/host-py"
-note "host (python): $(awk '{ print $1 " passed, " $2 " failed" }' "$RES/host-py")"
+host_tests host-py py-test.log \
+	'/\.\.\. ok$/ { p++ } /^Ran [0-9]+ test/ { n = $2 } END { print p + 0, n - p }' \
+	'^Ran [0-9]* test' python3 "$REPO/scripts/test_qemu_run.py" -v
 
 if bash "$REPO/scripts/kernel.sh" && bash "$REPO/scripts/initramfs.sh"; then
 	# Style gates (checkpatch --strict, rustfmtcheck, clippy) fail the
