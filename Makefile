@@ -66,9 +66,9 @@ SOAK_SMP ?= 8 16/sockets=2,cores=4,threads=2
 SOAK_CYCLES ?= 10000
 soak: initramfs $(if $(JL),initramfs-jl)
 	for lane in $(SOAK_SMP); do \
-		smp=$${lane%%/*}; topo=$${lane#$$smp}; topo=$${topo#/}; \
-		python3 scripts/qemu-run.py --job test --smp $$smp --timeout 14400 \
-			$${topo:+--topology $$topo} $(if $(JL),--jump-label) \
+		smp=$${lane%%/*}; \
+		python3 scripts/qemu-run.py --job test --smp $$lane --timeout 14400 \
+			$(if $(JL),--jump-label) \
 			--append "CYCLES=$(SOAK_CYCLES) kselftest_override_timeout=14000 $(if $(JL),TEXT_POKE=1)" \
 			--log out/logs/qemu-soak$(if $(JL),-jl)-smp$$smp.log \
 			--expect out/kselftest/kselftest-list.txt || exit 1; \

@@ -45,14 +45,18 @@ def log(msg):
     print(msg, flush=True)
 
 
+def smp_arg(a):
+    """QEMU's -smp: the CPU count, and the topology if one was given."""
+    return f"{a.smp},{a.topology}" if a.topology else str(a.smp)
+
+
 def qemu_cmd(a, job, accel):
     append = f"console=ttyS0 panic=-1 oops=panic job={job} {a.append}".strip()
     if accel == "kvm":
         accel_args = ["-accel", "kvm", "-cpu", "host"]
     else:
         accel_args = ["-accel", f"tcg,thread={a.tcg_threads}", "-cpu", "max"]
-    smp = f"{a.smp},{a.topology}" if a.topology else str(a.smp)
-    return ["qemu-system-x86_64", *accel_args, "-smp", smp, "-m", str(a.mem),
+    return ["qemu-system-x86_64", *accel_args, "-smp", smp_arg(a), "-m", str(a.mem),
             "-nodefaults", "-display", "none", "-no-reboot",
             "-name", "cpu-proxy,debug-threads=on",
             "-serial", "stdio", "-monitor", "none",
@@ -278,9 +282,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--job", choices=["test", "bench", "probe", "anatomy"], default="test")
-    ap.add_argument("--smp", type=int, default=4)
-    ap.add_argument("--topology", default="",
-                    help="QEMU -smp topology, e.g. sockets=2,cores=2,threads=2")
+    ap.add_argument("--smp", default="4",
+                    help="CPUs, or CPUs/topology as in CHECK_SMP: "
+                    "8/sockets=2,cores=2,threads=2")
     ap.add_argument("--mem", type=int, default=1024, help="guest MiB")
     ap.add_argument("--jump-label", action="store_true",
                     help="boot the CONFIG_JUMP_LABEL=y kernel (out/bzImage-jl, "
@@ -306,6 +310,10 @@ def main():
                     "out/kernel.config (out/kernel-jl.config) for the default kernel")
     ap.add_argument("--out", help="write the cpuhp trace here (anatomy job)")
     a = ap.parse_args()
+    smp, _, a.topology = a.smp.partition("/")
+    if not smp.isdigit():
+        ap.error(f"--smp {a.smp}: not N or N/topology")
+    a.smp = int(smp)
     jl = "-jl" if a.jump_label else ""
     if a.kernel is None:
         a.kernel = f"out/bzImage{jl}"
@@ -324,7 +332,7 @@ def main():
 
     echo = {"test": test_echo, "bench": bench_echo}.get(a.job)
     how = f"tcg, {a.tcg_threads}-threaded" if accel == "tcg" else accel
-    log(f"  booting {a.kernel} ({how}, -smp {a.smp}{',' + a.topology if a.topology else ''}, job={a.job}); console: {a.log}")
+    log(f"  booting {a.kernel} ({how}, -smp {smp_arg(a)}, job={a.job}); console: {a.log}")
     samples = {}
     lines, timed_out, secs = boot(a, a.job, accel, a.log, a.timeout, echo, samples)
 
