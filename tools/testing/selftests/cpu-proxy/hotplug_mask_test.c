@@ -147,6 +147,14 @@ FIXTURE(mask) {
 	uint64_t all;
 };
 
+/* Every CPU online, no fault armed: where each test starts and ends. */
+static void restore(int ncpu)
+{
+	for (int c = 1; c < ncpu; c++)
+		fail_at(c, -1);
+	write_str(ONLINE_FILE, "all");
+}
+
 FIXTURE_SETUP(mask)
 {
 	self->ncpu = sysconf(_SC_NPROCESSORS_CONF);
@@ -156,24 +164,14 @@ FIXTURE_SETUP(mask)
 	if (self->ncpu < 2)
 		SKIP(return, "needs at least 2 CPUs");
 	ASSERT_EQ(0, access(OFFLINE_FILE, W_OK));
-	/*
-	 * Start from every CPU online and no fault armed, even after a test
-	 * killed by its timeout, whose teardown did not run.
-	 */
-	for (int c = 1; c < self->ncpu; c++)
-		fail_at(c, -1);
-	write_str(ONLINE_FILE, "all");
+	/* Even after a test killed by its timeout, whose teardown did not run. */
+	restore(self->ncpu);
 	ASSERT_EQ(self->all, online_from_list());
 }
 
 FIXTURE_TEARDOWN(mask)
 {
-	char list[32];
-
-	for (int c = 1; c < self->ncpu; c++)
-		fail_at(c, -1);
-	snprintf(list, sizeof(list), "0-%d", self->ncpu - 1);
-	write_str(ONLINE_FILE, list);
+	restore(self->ncpu);
 }
 
 /* Bad input: a specific errno, and the online CPUs unchanged. */
