@@ -128,6 +128,19 @@ u32 cpu_proxy_cpu_package(unsigned int cpu)
 	return topology_physical_package_id(cpu);
 }
 
+/**
+ * cpu_proxy_cpu_core - the first CPU of @cpu's core, for proxy choice
+ * @cpu: a possible CPU
+ *
+ * SMT siblings share it. An offline CPU has no siblings listed and gets
+ * nr_cpu_ids, a core of its own: proxy choice only compares parked and
+ * active CPUs, which are online.
+ */
+u32 cpu_proxy_cpu_core(unsigned int cpu)
+{
+	return cpumask_first(topology_sibling_cpumask(cpu));
+}
+
 /*
  * A CPU going down hands the parked CPUs it stands in for to others. The
  * CPUs of a mask offline go down concurrently: one re-proxying at a time.

@@ -177,6 +177,7 @@ void cpu_proxy_wq_unlock(void);
 void cpu_proxy_set_proxy(unsigned int cpu, int proxy);
 int cpu_proxy_get_proxy(unsigned int cpu);
 u32 cpu_proxy_cpu_package(unsigned int cpu);
+u32 cpu_proxy_cpu_core(unsigned int cpu);
 int cpu_proxy_cpu_down(unsigned int cpu);	/* Rust */
 void cpu_proxy_note_proxied_ipi(void);
 void cpu_proxy_note_proxy_entry(void);

@@ -6,7 +6,7 @@
 //! Every operation that needs the lock takes a [`MapsGuard`], so holding
 //! it is checked by the type system rather than by convention.
 
-use crate::cpumask::Cpumask;
+use crate::{cpumask::Cpumask, plan::Place};
 use core::marker::PhantomData;
 use kernel::{bindings, error::to_result, prelude::*};
 
@@ -196,17 +196,23 @@ impl Drop for WqParkGuard<'_> {
 }
 
 /// The proxy of every CPU, as the C side has it ([`crate::plan::NO_PROXY`] for
-/// none), and the package of each.
-pub(crate) fn proxies(n: u32) -> Result<(KVec<i32>, KVec<u32>)> {
+/// none), and where each sits.
+pub(crate) fn proxies(n: u32) -> Result<(KVec<i32>, KVec<Place>)> {
     let mut proxy = KVec::with_capacity(n as usize, GFP_KERNEL)?;
-    let mut package = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+    let mut place = KVec::with_capacity(n as usize, GFP_KERNEL)?;
     for cpu in 0..n {
-        // SAFETY: `cpu` is below `nr_cpu_ids`; both only read.
+        // SAFETY: `cpu` is below `nr_cpu_ids`; all three only read.
         proxy.push(unsafe { bindings::cpu_proxy_get_proxy(cpu) }, GFP_KERNEL)?;
         // SAFETY: as above.
-        package.push(unsafe { bindings::cpu_proxy_cpu_package(cpu) }, GFP_KERNEL)?;
+        let (package, core) = unsafe {
+            (
+                bindings::cpu_proxy_cpu_package(cpu),
+                bindings::cpu_proxy_cpu_core(cpu),
+            )
+        };
+        place.push(Place { package, core }, GFP_KERNEL)?;
     }
-    Ok((proxy, package))
+    Ok((proxy, place))
 }
 
 /// Gives `cpu` the proxy `proxy` ([`crate::plan::NO_PROXY`]: none).

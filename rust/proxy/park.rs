@@ -89,15 +89,15 @@ pub(crate) unsafe fn reproxy() -> Result {
     for (a, p) in active.words_mut().iter_mut().zip(parked.words()) {
         *a &= !p;
     }
-    let (old, package) = hotplug::proxies(n)?;
+    let (old, place) = hotplug::proxies(n)?;
     let mut proxy = KVec::with_capacity(n as usize, GFP_KERNEL)?;
     let mut load = KVec::with_capacity(n as usize, GFP_KERNEL)?;
     for &p in old.iter() {
         proxy.push(p, GFP_KERNEL)?;
         load.push(0u32, GFP_KERNEL)?;
     }
-    let pkg = |cpu: u32| package[cpu as usize];
-    if !plan::assign_proxies(parked.words(), active.words(), pkg, &mut proxy, &mut load) {
+    let at = |cpu: u32| place[cpu as usize];
+    if !plan::assign_proxies(parked.words(), active.words(), at, &mut proxy, &mut load) {
         return Err(EBUSY);
     }
     // New assignments first, then the ones that went away, so that a

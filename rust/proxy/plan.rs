@@ -145,23 +145,35 @@ fn bit(words: &[usize], cpu: usize) -> bool {
         .is_some_and(|w| (w >> (cpu % b)) & 1 == 1)
 }
 
+/// Where a CPU sits, for proxy choice: its physical package, and its core
+/// (a number SMT siblings share, unique in the system).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Place {
+    /// The physical package.
+    pub(crate) package: u32,
+    /// The core: its first CPU.
+    pub(crate) core: u32,
+}
+
 /// Chooses a proxy for every parked CPU.
 ///
 /// `proxy[cpu]` holds each CPU's current proxy, or [`NO_PROXY`], and is
 /// updated in place; `load` is scratch of the same length. A parked CPU
 /// keeps its proxy while that stays active (so a park write moves no
-/// existing assignment it does not have to). Otherwise it gets the active
-/// CPU that proxies the fewest parked CPUs, preferring its own package
-/// (`package(cpu)`), ties to the lowest CPU number: proxies are spread,
-/// and stay close to the CPU whose data they touch. A CPU that is not
-/// parked gets [`NO_PROXY`].
+/// existing assignment it does not have to). Otherwise it gets an active
+/// SMT sibling (the same `place(cpu).core`), else an active CPU of its own
+/// package, else any active CPU; among those, the one that proxies the
+/// fewest parked CPUs, ties to the lowest CPU number. Proxies stay close
+/// to the CPU whose data they touch (a sibling shares its caches, and has
+/// its core to itself while it is parked), and are spread. A CPU that is
+/// not parked gets [`NO_PROXY`].
 ///
 /// Returns false, leaving some parked CPU without a proxy, only if no CPU
 /// is active.
 pub(crate) fn assign_proxies(
     parked: &[usize],
     active: &[usize],
-    package: impl Fn(u32) -> u32,
+    place: impl Fn(u32) -> Place,
     proxy: &mut [i32],
     load: &mut [u32],
 ) -> bool {
@@ -178,17 +190,23 @@ pub(crate) fn assign_proxies(
         if !bit(parked, c) || *slot != NO_PROXY {
             continue;
         }
-        let pkg = package(c as u32);
-        let mut best: Option<(bool, u32, usize)> = None;
+        let home = place(c as u32);
+        let mut best: Option<(bool, bool, u32, usize)> = None;
         for p in (0..n).filter(|&p| bit(active, p)) {
-            let key = (package(p as u32) != pkg, load[p], p);
+            let there = place(p as u32);
+            let key = (
+                there.package != home.package,
+                there.core != home.core,
+                load[p],
+                p,
+            );
             match best {
                 Some(b) if b <= key => {}
                 _ => best = Some(key),
             }
         }
         match best {
-            Some((_, _, p)) => {
+            Some((_, _, _, p)) => {
                 *slot = p as i32;
                 load[p] += 1;
             }
@@ -325,15 +343,82 @@ mod tests {
         }
     }
 
+    /// Proxy choice where every CPU is a core of its own.
     fn assign(parked: &[u32], active: &[u32], pkg: &[u32], proxy: &mut [i32]) -> bool {
+        assign_smt(parked, active, pkg, &[0, 1, 2, 3, 4, 5, 6, 7], proxy)
+    }
+
+    fn assign_smt(
+        parked: &[u32],
+        active: &[u32],
+        pkg: &[u32],
+        core: &[u32],
+        proxy: &mut [i32],
+    ) -> bool {
         let mut load = [0u32; 8];
+        let place = |c: u32| Place {
+            package: pkg[c as usize],
+            core: core[c as usize],
+        };
         assign_proxies(
             &m(parked),
             &m(active),
-            |c| pkg[c as usize],
+            place,
             proxy,
             &mut load[..proxy.len()],
         )
+    }
+
+    /// Proxy choice on two packages of two cores of two threads, numbered
+    /// as QEMU numbers them.
+    fn two_packages(parked: &[u32], active: &[u32], proxy: &mut [i32]) -> bool {
+        let pkg = [0, 0, 0, 0, 1, 1, 1, 1];
+        assign_smt(parked, active, &pkg, &[0, 0, 2, 2, 4, 4, 6, 6], proxy)
+    }
+
+    /// The CPUs of 8 not in `x`.
+    fn all_but(x: &[u32]) -> Vec<u32> {
+        (0..8).filter(|c| !x.contains(c)).collect()
+    }
+
+    #[test]
+    fn an_smt_sibling_comes_first() {
+        let mut proxy = [NO_PROXY; 8];
+        assert!(two_packages(&[7], &all_but(&[7]), &mut proxy));
+        assert_eq!(proxy[7], 6);
+        // Before a less loaded CPU of the package: 4 proxies nothing.
+        let mut proxy = [NO_PROXY; 8];
+        assert!(two_packages(&[5, 7], &all_but(&[5, 7]), &mut proxy));
+        assert_eq!(proxy, [-1, -1, -1, -1, -1, 4, -1, 6]);
+    }
+
+    #[test]
+    fn without_a_sibling_the_package_then_any() {
+        // 6 and 7 parked: the package's other core, spread over both.
+        let mut proxy = [NO_PROXY; 8];
+        assert!(two_packages(&[6, 7], &all_but(&[6, 7]), &mut proxy));
+        assert_eq!(&proxy[6..], &[4, 5]);
+        // The whole package parked: the other one.
+        let mut proxy = [NO_PROXY; 8];
+        assert!(two_packages(
+            &[4, 5, 6, 7],
+            &all_but(&[4, 5, 6, 7]),
+            &mut proxy
+        ));
+        assert_eq!(&proxy[4..], &[0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn a_sibling_that_parks_hands_over() {
+        let mut proxy = [NO_PROXY; 8];
+        assert!(two_packages(&[7], &all_but(&[7]), &mut proxy));
+        assert_eq!(proxy[7], 6);
+        // 6 parks too: both go to the package's other core.
+        assert!(two_packages(&[6, 7], &all_but(&[6, 7]), &mut proxy));
+        assert_eq!(&proxy[6..], &[4, 5]);
+        // 6 comes back: 7 keeps 5, which is still active.
+        assert!(two_packages(&[7], &all_but(&[7]), &mut proxy));
+        assert_eq!(proxy, [-1, -1, -1, -1, -1, -1, -1, 5]);
     }
 
     #[test]
@@ -373,24 +458,34 @@ mod tests {
 
     #[test]
     fn assign_invariants_exhaustive() {
-        // Every parked CPU of 6 gets an active proxy; loads differ by at
-        // most one within a package when all start unassigned.
+        // Every parked CPU of 6 gets an active proxy, an SMT sibling if one
+        // is active, else one of its package if one is active; with every
+        // CPU its own core, and with two cores of two threads.
         let pkg = [0, 0, 0, 1, 1, 1];
-        for parked in 0u32..64 {
-            let active: Vec<u32> = (0..6).filter(|c| parked & (1 << c) == 0).collect();
-            let pk: Vec<u32> = (0..6).filter(|c| parked & (1 << c) != 0).collect();
-            let mut proxy = [NO_PROXY; 6];
-            let ok = assign(&pk, &active, &pkg, &mut proxy);
-            assert_eq!(ok, !active.is_empty() || pk.is_empty());
-            if !ok {
-                continue;
-            }
-            for c in 0..6u32 {
-                let p = proxy[c as usize];
-                if pk.contains(&c) {
+        for core in [[0, 1, 2, 3, 4, 5], [0, 0, 2, 3, 3, 5]] {
+            for parked in 0u32..64 {
+                let active: Vec<u32> = (0..6).filter(|c| parked & (1 << c) == 0).collect();
+                let pk: Vec<u32> = (0..6).filter(|c| parked & (1 << c) != 0).collect();
+                let mut proxy = [NO_PROXY; 6];
+                let ok = assign_smt(&pk, &active, &pkg, &core, &mut proxy);
+                assert_eq!(ok, !active.is_empty() || pk.is_empty());
+                if !ok {
+                    continue;
+                }
+                let near = |same: &dyn Fn(u32) -> bool| active.iter().any(|&a| same(a));
+                for c in 0..6u32 {
+                    let p = proxy[c as usize];
+                    let (ci, pi) = (c as usize, p as usize);
+                    if !pk.contains(&c) {
+                        assert_eq!(p, NO_PROXY);
+                        continue;
+                    }
                     assert!(active.contains(&(p as u32)), "{parked:#x}: {c} -> {p}");
-                } else {
-                    assert_eq!(p, NO_PROXY);
+                    if near(&|a| core[a as usize] == core[ci]) {
+                        assert_eq!(core[pi], core[ci], "{parked:#x}: {c} -> {p}");
+                    } else if near(&|a| pkg[a as usize] == pkg[ci]) {
+                        assert_eq!(pkg[pi], pkg[ci], "{parked:#x}: {c} -> {p}");
+                    }
                 }
             }
         }

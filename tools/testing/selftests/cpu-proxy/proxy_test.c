@@ -111,17 +111,31 @@ FIXTURE_TEARDOWN(proxy)
 
 /*
  * The proxy @cpu gets when it alone parks (Documentation/cpu-proxy.rst,
- * "Proxy choice"): the lowest-numbered other CPU of its package, else
- * CPU 0.
+ * "Proxy choice"): its SMT sibling, else the lowest-numbered other CPU of
+ * its package, else CPU 0.
  */
 static int first_proxy(int cpu, int ncpu)
 {
-	int pkg = package_of(cpu);
+	int pkg = package_of(cpu), core = core_of(cpu), in_pkg = -1;
 
-	for (int c = 0; c < ncpu; c++)
-		if (c != cpu && pkg >= 0 && package_of(c) == pkg)
+	for (int c = 0; c < ncpu; c++) {
+		if (c == cpu)
+			continue;
+		if (core >= 0 && core_of(c) == core)
 			return c;
-	return 0;
+		if (in_pkg < 0 && pkg >= 0 && package_of(c) == pkg)
+			in_pkg = c;
+	}
+	return in_pkg >= 0 ? in_pkg : 0;
+}
+
+/* Whether some CPU of @cpu's package other than @cpu and @other exists. */
+static bool package_has_another(int cpu, int other, int ncpu)
+{
+	for (int c = 0; c < ncpu; c++)
+		if (c != cpu && c != other && package_of(c) == package_of(cpu))
+			return true;
+	return false;
 }
 
 /* One line per parked CPU; its proxy is online, active and spread. */
@@ -140,7 +154,10 @@ TEST_F(proxy, proxy_map_names_an_active_proxy_for_each_parked_cpu)
 	ASSERT_EQ(0, unpark_list(list));
 	ASSERT_EQ(0, read_proxy_map(proxy, n));
 
-	/* Park the proxy of a parked CPU: that CPU moves to another. */
+	/*
+	 * Park the proxy of a parked CPU: that CPU moves to another, of its
+	 * package where the package has one left.
+	 */
 	ASSERT_EQ(0, park_list(self->last_str));
 	ASSERT_EQ(1, read_proxy_map(proxy, n));
 	ASSERT_EQ(first, proxy[self->last]);
@@ -153,6 +170,10 @@ TEST_F(proxy, proxy_map_names_an_active_proxy_for_each_parked_cpu)
 	EXPECT_GE(proxy[self->last], 0);
 	EXPECT_NE(first, proxy[first]);
 	EXPECT_GE(proxy[first], 0);
+	if (package_has_another(self->last, first, n)) {
+		EXPECT_EQ(package_of(self->last), package_of(proxy[self->last]));
+		EXPECT_EQ(package_of(first), package_of(proxy[first]));
+	}
 	ASSERT_EQ(0, unpark_list(list));
 	ASSERT_EQ(0, pin(0));
 }

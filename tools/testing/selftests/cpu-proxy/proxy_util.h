@@ -54,6 +54,18 @@ static inline int package_of(int cpu)
 	return atoi(buf);
 }
 
+/* The first CPU of @cpu's core (its lowest SMT sibling), or -1. */
+static inline int core_of(int cpu)
+{
+	char path[96], buf[64];
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", cpu);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	return atoi(buf);
+}
+
 /* Writes len bytes in one write(); returns 0 or -errno. */
 static inline int write_file(const char *path, const char *buf, size_t len)
 {
