@@ -747,6 +747,68 @@ TEST_F(park, load_spreads_over_the_active_cpus)
 		       list, share, nspin, over, looks, most);
 }
 
+/*
+ * A core whose SMT sibling is parked is an idle core once its active CPU
+ * is idle, as it would be with that sibling offline: the sibling takes no
+ * task and leaves the core to the other. CPU 0's siblings are parked (CPU
+ * 1 where CPU 0 has none, on a flat machine), a spinner is pinned to a
+ * CPU b of another core of CPU 0's package, and a task allowed on CPU 0,
+ * its siblings and b's core runs on CPU 0 (so that CPU 0's idle core is
+ * noted when it leaves), moves to b and sleeps there. It should wake on
+ * CPU 0, a whole idle core, not on b's sibling, which shares b's core
+ * with the spinner, nor on a parked CPU. Two packages of two SMT cores at
+ * -smp 8, before the scan learnt it: CPU 0 never counted as an idle core,
+ * and the task woke on b's sibling CPU 3 each time.
+ */
+TEST_F(park, a_core_whose_sibling_is_parked_is_an_idle_core)
+{
+	static struct spinners s;
+	int ncpu = self->last + 1, b = -1, on0 = 0, n = 60;
+	int core0 = core_of(0), pkg0 = package_of(0);
+	char list[256] = "", *p = list;
+	cpu_set_t wide, parked;
+
+	ASSERT_LE(3, ncpu);
+	CPU_ZERO(&parked);
+	for (int c = 1; c < ncpu; c++)
+		if (core0 >= 0 && core_of(c) == core0)
+			CPU_SET(c, &parked);
+	if (!CPU_COUNT(&parked))
+		CPU_SET(1, &parked);
+	for (int c = 1; c < ncpu; c++) {
+		if (CPU_ISSET(c, &parked))
+			p += snprintf(p, list + sizeof(list) - p, "%s%d",
+				      p == list ? "" : ",", c);
+		else if (b < 0 && package_of(c) == pkg0)
+			b = c;
+	}
+	ASSERT_LE(0, b) TH_LOG("CPU 0's package has no second core");
+	wide = parked;
+	CPU_SET(0, &wide);
+	for (int c = 1; c < ncpu; c++)
+		if (c == b || (core_of(b) >= 0 && core_of(c) == core_of(b)))
+			CPU_SET(c, &wide);
+	ASSERT_EQ(0, park(list));
+	start_spinners(&s, 1, b);
+	for (int i = 0; i < n; i++) {
+		int cpu;
+
+		ASSERT_EQ(0, set_affinity_one(0));
+		ASSERT_EQ(0, set_affinity_one(b));
+		ASSERT_EQ(0, sched_setaffinity(0, sizeof(wide), &wide));
+		usleep(500);
+		cpu = sched_getcpu();
+		EXPECT_FALSE(cpu >= 0 && CPU_ISSET(cpu, &parked))
+			TH_LOG("woke on parked CPU %d", cpu);
+		on0 += cpu == 0;
+	}
+	stop_spinners(&s);
+	affinity_all();
+	ASSERT_EQ(0, unpark(list));
+	EXPECT_LE(n * 3 / 4, on0)
+		TH_LOG("parked %s, CPU %d busy: %d of %d wakeups on CPU 0", list, b, on0, n);
+}
+
 #ifndef SCHED_DEADLINE
 #define SCHED_DEADLINE 6
 #endif
