@@ -42,28 +42,30 @@ static inline ssize_t read_file(const char *path, char *buf, size_t size)
 	return len;
 }
 
-/* The physical package of @cpu, or -1. */
-static inline int package_of(int cpu)
+/*
+ * The number a topology file of @cpu starts with, or -1: the package for
+ * "physical_package_id", the first CPU of its core (its lowest SMT
+ * sibling) for "thread_siblings_list".
+ */
+static inline int topology_of(int cpu, const char *file)
 {
-	char path[96], buf[16];
+	char path[128], buf[64];
 
-	snprintf(path, sizeof(path),
-		 "/sys/devices/system/cpu/cpu%d/topology/physical_package_id", cpu);
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/topology/%s",
+		 cpu, file);
 	if (read_file(path, buf, sizeof(buf)) < 0)
 		return -1;
 	return atoi(buf);
 }
 
-/* The first CPU of @cpu's core (its lowest SMT sibling), or -1. */
+static inline int package_of(int cpu)
+{
+	return topology_of(cpu, "physical_package_id");
+}
+
 static inline int core_of(int cpu)
 {
-	char path[96], buf[64];
-
-	snprintf(path, sizeof(path),
-		 "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", cpu);
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	return atoi(buf);
+	return topology_of(cpu, "thread_siblings_list");
 }
 
 /* Writes len bytes in one write(); returns 0 or -errno. */
