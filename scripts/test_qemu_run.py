@@ -84,5 +84,24 @@ class ParseKtap(unittest.TestCase):
         self.assertEqual(plan, len(progs))
 
 
+class ConsoleProblems(unittest.TestCase):
+    WARN = "[   12.000001] WARNING: CPU: 3 PID: 0 at lib/test_cpu_proxy.c:1 f+0x1/0x2"
+
+    def test_a_warning_fails_the_run(self):
+        found = qr.console_problems(["[   12.000000] hello", self.WARN])
+        self.assertEqual([(1, "WARNING", self.WARN)], found)
+
+    def test_an_expected_warning_is_left_to_its_test(self):
+        lines = ["[   12.000000] cpu-proxy-test: expected WARNING begins", self.WARN,
+                 "[   12.000002] Call Trace:",
+                 "[   12.000003] cpu-proxy-test: expected WARNING ends"]
+        self.assertEqual([], qr.console_problems(lines))
+
+    def test_only_between_the_markers(self):
+        lines = ["[   12.000000] cpu-proxy-test: expected WARNING begins",
+                 "[   12.000003] cpu-proxy-test: expected WARNING ends", self.WARN]
+        self.assertEqual([(2, "WARNING", self.WARN)], qr.console_problems(lines))
+
+
 if __name__ == "__main__":
     unittest.main()
