@@ -14,15 +14,19 @@ CHECK_JL_SMP ?= 4 8
 REPS ?= 11
 
 .PHONY: all demo check setup kernel initramfs host-test qemu-test bench \
-	anatomy series soak shell lint build-noproxy initramfs-jl qemu-test-jl clean distclean
+	anatomy series soak shell lint build-noproxy initramfs-jl qemu-test-jl \
+	initramfs-debug qemu-test-debug clean distclean
 
 all: check
 
 demo: initramfs
 	SMP="$(DEMO_SMP)" REPS=$(REPS) bash scripts/bench.sh
 
+CHECK_DEBUG ?= 1
+
 check:
-	CHECK_SMP="$(CHECK_SMP)" CHECK_JL_SMP="$(CHECK_JL_SMP)" bash scripts/check.sh
+	CHECK_SMP="$(CHECK_SMP)" CHECK_JL_SMP="$(CHECK_JL_SMP)" CHECK_DEBUG="$(CHECK_DEBUG)" \
+		bash scripts/check.sh
 
 setup:
 	bash scripts/setup.sh
@@ -53,6 +57,19 @@ initramfs-jl: initramfs
 qemu-test-jl: initramfs-jl
 	python3 scripts/qemu-run.py --job test --smp $(SMP) --jump-label --append TEXT_POKE=1 \
 		--log out/logs/qemu-test-jl-smp$(SMP).log \
+		--expect out/kselftest/kselftest-list.txt
+
+# The lockdep kernel (configs/debug.config) and its initramfs, and the
+# kselftests on it, as the lockdep lane of make check runs them.
+initramfs-debug: initramfs
+	DEBUG=1 bash scripts/kernel.sh
+	DEBUG=1 bash scripts/initramfs.sh
+
+qemu-test-debug: initramfs-debug
+	python3 scripts/qemu-run.py --job test --smp $(SMP) \
+		--kernel out/bzImage-debug --initrd out/initramfs-debug.cpio.gz \
+		--append "CYCLES=200 MASK_CYCLES=60 NO_TIMING=1" --timeout 1800 \
+		--log out/logs/qemu-test-debug-smp$(SMP).log \
 		--expect out/kselftest/kselftest-list.txt
 
 bench: initramfs $(if $(JL),initramfs-jl)
@@ -101,7 +118,9 @@ lint: kernel
 clean:
 	rm -rf out/build out/initramfs out/kselftest out/results out/logs \
 		out/bzImage out/initramfs.cpio.gz out/build-jl out/initramfs-jl \
-		out/bzImage-jl out/initramfs-jl.cpio.gz out/modules-jl
+		out/bzImage-jl out/initramfs-jl.cpio.gz out/modules-jl \
+		out/build-debug out/initramfs-debug out/bzImage-debug \
+		out/initramfs-debug.cpio.gz out/modules-debug
 	cd host && cargo clean
 
 distclean:

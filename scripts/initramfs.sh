@@ -7,7 +7,8 @@
 #
 # With JUMP_LABEL=1: out/initramfs-jl.cpio.gz, the same tree with the
 # modules of out/modules-jl (scripts/kernel.sh JUMP_LABEL=1), whose static
-# keys have another layout. Run after the plain initramfs.
+# keys have another layout; with DEBUG=1, out/initramfs-debug.cpio.gz with
+# those of out/modules-debug. Run after the plain initramfs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -15,16 +16,19 @@ TARGETS=${KSFT_TARGETS:-"cpu-proxy cpu-hotplug"}
 KST=$OUT/kselftest
 ROOT=$OUT/initramfs
 
-if [ "${JUMP_LABEL:-0}" != 0 ]; then
+sfx=
+[ "${JUMP_LABEL:-0}" = 0 ] || sfx=-jl
+[ "${DEBUG:-0}" = 0 ] || sfx=-debug
+if [ -n "$sfx" ]; then
 	[ -d "$ROOT/kselftest" ] || die "no $ROOT: build the plain initramfs first"
-	[ -d "$OUT/modules-jl/lib/modules" ] || die "no out/modules-jl: run kernel.sh with JUMP_LABEL=1"
-	rm -rf "$ROOT-jl"
-	cp -a "$ROOT" "$ROOT-jl"
-	rm -rf "$ROOT-jl/lib/modules"
-	mkdir -p "$ROOT-jl/lib"
-	cp -a "$OUT/modules-jl/lib/modules" "$ROOT-jl/lib/"
-	(cd "$ROOT-jl" && find . | cpio -o -H newc --quiet) | gzip -1 >"$OUT/initramfs-jl.cpio.gz"
-	note "out/initramfs-jl.cpio.gz: $(du -h "$OUT/initramfs-jl.cpio.gz" | cut -f1), modules of out/modules-jl"
+	[ -d "$OUT/modules$sfx/lib/modules" ] || die "no out/modules$sfx: run kernel.sh for it first"
+	rm -rf "$ROOT$sfx"
+	cp -a "$ROOT" "$ROOT$sfx"
+	rm -rf "$ROOT$sfx/lib/modules"
+	mkdir -p "$ROOT$sfx/lib"
+	cp -a "$OUT/modules$sfx/lib/modules" "$ROOT$sfx/lib/"
+	(cd "$ROOT$sfx" && find . | cpio -o -H newc --quiet) | gzip -1 >"$OUT/initramfs$sfx.cpio.gz"
+	note "out/initramfs$sfx.cpio.gz: $(du -h "$OUT/initramfs$sfx.cpio.gz" | cut -f1), modules of out/modules$sfx"
 	exit 0
 fi
 

@@ -19,15 +19,22 @@
 # With JUMP_LABEL=1 (the jump-label lane of make check): the same kernel
 # plus configs/jump-label.config, in out/build-jl, installed as
 # out/bzImage-jl and out/modules-jl: static keys are patched branches.
+#
+# With DEBUG=1 (the debug lane of make check): the same kernel plus
+# configs/debug.config (lockdep, RCU and object debugging), in
+# out/build-debug, installed as out/bzImage-debug and out/modules-debug.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 NOPROXY=${NOPROXY:-0}
 JUMP_LABEL=${JUMP_LABEL:-0}
+DEBUG=${DEBUG:-0}
 [ "$NOPROXY" = 0 ] || KOBJ=$OUT/build-noproxy
 [ "$JUMP_LABEL" = 0 ] || KOBJ=$OUT/build-jl
+[ "$DEBUG" = 0 ] || KOBJ=$OUT/build-debug
 sfx=
 [ "$JUMP_LABEL" = 0 ] || sfx=-jl
+[ "$DEBUG" = 0 ] || sfx=-debug
 
 mkdir -p "$OUT/logs"
 kver=$(dpkg-query -W -f='${Version}' "$KPKG")
@@ -88,6 +95,7 @@ if [ "$NOPROXY" != 0 ]; then
 	frags="$REPO/configs/base.config $KOBJ/noproxy.config"
 fi
 [ "$JUMP_LABEL" = 0 ] || frags="$frags $REPO/configs/jump-label.config"
+[ "$DEBUG" = 0 ] || frags="$frags $REPO/configs/debug.config"
 cstamp=$( (echo "$stamp"; cat $frags) | sha256sum | cut -c1-16)
 if [ ! -f "$KOBJ/.config" ] || [ "$(cat "$KOBJ/.cpu-proxy-config" 2>/dev/null)" != "$cstamp" ]; then
 	step "configuring (tinyconfig + fragments)"
@@ -121,6 +129,10 @@ if [ "$JUMP_LABEL" != 0 ]; then
 	grep -qx 'CONFIG_JUMP_LABEL=y' "$KOBJ/.config" ||
 		die "CONFIG_JUMP_LABEL is not set in $KOBJ/.config"
 	step "building bzImage and modules with CONFIG_JUMP_LABEL=y (LLVM=1, -j$JOBS)"
+elif [ "$DEBUG" != 0 ]; then
+	grep -qx 'CONFIG_PROVE_LOCKING=y' "$KOBJ/.config" ||
+		die "CONFIG_PROVE_LOCKING is not set in $KOBJ/.config"
+	step "building bzImage and modules with lockdep (configs/debug.config; LLVM=1, -j$JOBS)"
 else
 	step "building bzImage and modules (LLVM=1, -j$JOBS)"
 fi
