@@ -19,6 +19,7 @@
 #include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
+#include <linux/sched/isolation.h>
 #include <linux/sysfs.h>
 #include <linux/topology.h>
 
@@ -139,6 +140,19 @@ u32 cpu_proxy_cpu_package(unsigned int cpu)
 u32 cpu_proxy_cpu_core(unsigned int cpu)
 {
 	return cpumask_first(topology_sibling_cpumask(cpu));
+}
+
+/**
+ * cpu_proxy_cpu_housekeeping - may @cpu take a parked CPU's interrupt work?
+ * @cpu: a possible CPU
+ *
+ * Not if it is isolated from the scheduler's domains (isolcpus=) or from
+ * the tick (nohz_full=): a proxy runs another CPU's timers and softirqs.
+ */
+bool cpu_proxy_cpu_housekeeping(unsigned int cpu)
+{
+	return housekeeping_cpu(cpu, HK_TYPE_DOMAIN) &&
+	       housekeeping_cpu(cpu, HK_TYPE_TICK);
 }
 
 /*

@@ -7,15 +7,22 @@
  * P (cpu_proxy_redirect_*()), and its clock-event device is replaced by
  * one whose expiry arms an hrtimer on P. P then runs a "pass" for N: it
  * switches its per-CPU base to N's (arch_cpu_proxy_run()) and does what an
- * interrupt on idle N would do, on P's hardware: irq_enter(), N's queued
- * calls and irq_work, N's expired timers, irq_exit() with N's softirqs,
- * and the nohz re-evaluation of N's idle tick.
+ * interrupt on idle N would do, on P's hardware: N leaves RCU's extended
+ * quiescent state, and in hardirq context runs N's queued calls that are
+ * on the allow-list (cpu_proxy_allow_calls()), its irq_work and its
+ * expired timers, then N's softirqs, then the nohz re-evaluation of N's
+ * idle tick, and N goes back to its quiescent state.
+ *
+ * The promise: a parked CPU stays online, and everything the kernel asks
+ * of it is done, on it or as it, in bounded time. What the proxy may not
+ * run (a task, a call not on the allow-list, hardware-bound timer work
+ * deferred by its owner with cpu_proxy_defer_native()) is left queued for
+ * N, and N is woken to run it natively; every such wakeup is counted with
+ * its reason.
  *
  * Who runs N's per-CPU context is decided by cpu_proxy_owner (see
  * include/linux/cpu_proxy.h): a pass takes it from HALTED to PROXY and back;
  * an interrupt that wakes N takes it to NATIVE, waiting for a pass to end.
- * What only N itself may run (task wakeups on its runqueue, requests bound
- * to its hardware) is left queued and N is woken to run it natively.
  *
  * Policy (which CPU proxies which) is the Rust core's; this file is the
  * mechanism. See Documentation/cpu-proxy.rst.
@@ -27,60 +34,67 @@
 #include <linux/cpu_proxy.h>
 #include <linux/cpuidle.h>
 #include <linux/delay.h>
+#include <linux/ftrace.h>
 #include <linux/hardirq.h>
 #include <linux/hrtimer.h>
+#include <linux/interrupt.h>
 #include <linux/irq_work.h>
 #include <linux/ktime.h>
 #include <linux/mmu_context.h>
+#include <linux/nmi.h>
+#include <linux/panic.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/idle.h>
 #include <linux/smp.h>
 #include <linux/tick.h>
-#include <linux/workqueue.h>
+#include <linux/vmstat.h>
 #include <asm/irq_regs.h>
+
+#include "time/tick-internal.h"
 
 /*
  * A proxy that finds N on its way to hlt waits this long for it, with
  * interrupts off, then looks again after CPU_PROXY_HALT_RETRY_NS instead
  * of holding its own CPU: N needs a few instructions, unless its (virtual)
  * CPU is held up, and then spinning only keeps it held up longer. A proxy
- * interrupted with its bottom halves off looks again after that long too.
+ * that could not run N's softirqs looks again after that long too, and
+ * after CPU_PROXY_SOFTIRQ_MAX_NS of that it wakes N to run them itself.
  */
 #define CPU_PROXY_HALT_SPIN_NS		(10 * NSEC_PER_USEC)
 #define CPU_PROXY_HALT_RETRY_NS		(50 * NSEC_PER_USEC)
+#define CPU_PROXY_SOFTIRQ_MAX_NS	(1 * NSEC_PER_MSEC)
 
 /*
- * Unbinding N's per-CPU workqueue pools (cpu_proxy_cpu.wq_state): the
- * parker asks (REQ), N takes the request from its idle task (BUSY) and
- * does its half (DONE), the parker does the rest (IDLE again). A request
- * N has not taken yet is withdrawn by the parker (REQ to IDLE).
+ * The part of a parked CPU's state that its proxy works with.
+ *
+ * Fields written in a pass (native, softirqs_left, why) belong to whoever
+ * owns N's context (cpu_proxy_owner): N itself, or the proxy in a pass.
+ * The proxy's own fields (bh_since, the timers) are touched only on the
+ * proxy, with interrupts off.
  */
-enum {
-	CPU_PROXY_WQ_IDLE,
-	CPU_PROXY_WQ_REQ,
-	CPU_PROXY_WQ_BUSY,
-	CPU_PROXY_WQ_DONE,
-};
-
-/* The part of a parked CPU's state that its proxy works with. */
 struct cpu_proxy_cpu {
 	struct clock_event_device evt;	/* stands in for N's tick device */
 	struct clock_event_device *saved_evt;
 	struct hrtimer timer;		/* on the proxy: N's next expiry */
 	struct hrtimer retry;		/* on the proxy: look again later */
 	struct irq_work kick;		/* on the proxy: run a pass for N */
+	struct llist_head deferred;	/* hardware-bound work left for N */
 	ktime_t next_event;		/* what N programmed into evt */
+	u64 bh_since;			/* on the proxy: N's softirqs waiting since */
 	unsigned int cpu;
 	int proxy;			/* -1: none assigned */
+	int hw;				/* the CPU whose hardware runs a pass, or -1 */
 	bool installed;			/* N is in its park loop, evt installed */
 	bool rearm;			/* next_event changed, timer not armed */
 	bool native;			/* a pass left work for N itself */
 	bool halting;			/* N is between its last check and hlt */
+	bool leaving;			/* N leaves its loop to run a task */
 	bool unwatched;			/* the soft-lockup watchdog is off for N */
-	bool wq_unbound;		/* N's per-CPU pools are unbound */
 	bool waking;			/* the parker is waking N (cpu_proxy_wait()) */
-	atomic_t wq_state;		/* CPU_PROXY_WQ_*: unbinding N's pools */
+	bool no_softirq;		/* this pass must not run N's softirqs */
+	bool softirqs_left;		/* a pass left N's softirqs pending */
+	atomic_t why;			/* CPU_PROXY_WHY_*: why N was woken */
 	atomic_t work;			/* calls were queued for N */
 	atomic_t resched;		/* a resched kick was redirected */
 	atomic_t moved;			/* the proxy changed: re-arm there */
@@ -100,50 +114,190 @@ DEFINE_PER_CPU(int, cpu_proxy_early);
 /* Parked CPUs a stop_machine() counts as stopped; under its mutex. */
 struct cpumask cpu_proxy_held_mask;
 
-/* Request functions a proxy must not run; filled at boot, then read-only. */
-#define CPU_PROXY_MAX_HW_BOUND 32
-static const cpu_proxy_func_t *cpu_proxy_hw_bound_funcs[CPU_PROXY_MAX_HW_BOUND];
-static unsigned int cpu_proxy_hw_bound_nr[CPU_PROXY_MAX_HW_BOUND];
-static unsigned int cpu_proxy_hw_bound_tables;
+#ifdef CONFIG_TEST_CPU_PROXY
+/*
+ * Test hook (lib/test_cpu_proxy.c): spin this many times between giving
+ * the context to the proxy and hlt, to widen the window an NMI may land
+ * in, and say which CPU is in it (its number plus one; 0: none). No
+ * per-CPU data here: the proxy may run a pass for the CPU meanwhile.
+ */
+unsigned int cpu_proxy_test_halt_spin;
+atomic_t cpu_proxy_test_in_window;
+
+static __always_inline void cpu_proxy_test_halt_delay(unsigned int cpu)
+{
+	unsigned int i, n = READ_ONCE(cpu_proxy_test_halt_spin);
+
+	if (!n)
+		return;
+	atomic_set(&cpu_proxy_test_in_window, cpu + 1);
+	for (i = 0; i < n; i++)
+		cpu_relax();
+	atomic_set(&cpu_proxy_test_in_window, 0);
+}
+
+/*
+ * Test hook: how long passes keep their proxy's interrupts off (the
+ * longest, and how many took over 100 us and over 1 ms). Racy updates,
+ * for a measurement.
+ */
+struct cpu_proxy_test_passes cpu_proxy_test_passes;
+
+static void cpu_proxy_test_note_pass(u64 ns)
+{
+	struct cpu_proxy_test_passes *t = &cpu_proxy_test_passes;
+
+	if (ns > READ_ONCE(t->max_ns))
+		WRITE_ONCE(t->max_ns, ns);
+	if (ns > 100 * NSEC_PER_USEC)
+		atomic_long_inc(&t->over_100us);
+	if (ns > NSEC_PER_MSEC)
+		atomic_long_inc(&t->over_1ms);
+	atomic_long_inc(&t->passes);
+}
+
+/* Test hook: the CPU with the do_timer duty. */
+int cpu_proxy_test_timekeeper(void)
+{
+	return READ_ONCE(tick_do_timer_cpu);
+}
+#else
+static inline void cpu_proxy_test_note_pass(u64 ns)
+{
+}
+
+static __always_inline void cpu_proxy_test_halt_delay(unsigned int cpu)
+{
+}
+#endif
+
+/*
+ * The allow-list: the calls a proxy may handle for a parked CPU. Filled by
+ * initcalls (CPU_PROXY_CALLS()), before any CPU can be parked; read-only
+ * afterwards.
+ */
+#define CPU_PROXY_MAX_CALL_TABLES 32
+static const struct cpu_proxy_call *cpu_proxy_call_tables[CPU_PROXY_MAX_CALL_TABLES];
+static unsigned int cpu_proxy_call_nr[CPU_PROXY_MAX_CALL_TABLES];
+static unsigned int cpu_proxy_call_ntables;
 
 /**
- * cpu_proxy_register_hw_bound - name request functions bound to hardware
- * @funcs: functions that must run on the very CPU they were sent to
+ * cpu_proxy_allow_calls - put cross-call functions on the allow-list
+ * @calls: each function with what a proxy does with it; see
+ *         Documentation/cpu-proxy.rst, "The allow-list"
  * @n: how many
+ *
+ * Use CPU_PROXY_CALLS() next to the functions. Only built-in code may: a
+ * module's function could go away while still listed.
  *
  * Context: boot (initcalls), before any CPU can be parked.
  */
-void __init cpu_proxy_register_hw_bound(const cpu_proxy_func_t *funcs,
-					unsigned int n)
+void __init cpu_proxy_allow_calls(const struct cpu_proxy_call *calls,
+				  unsigned int n)
 {
-	if (WARN_ON(cpu_proxy_hw_bound_tables >= CPU_PROXY_MAX_HW_BOUND))
+	if (WARN_ON(cpu_proxy_call_ntables >= CPU_PROXY_MAX_CALL_TABLES))
 		return;
-	cpu_proxy_hw_bound_funcs[cpu_proxy_hw_bound_tables] = funcs;
-	cpu_proxy_hw_bound_nr[cpu_proxy_hw_bound_tables] = n;
-	cpu_proxy_hw_bound_tables++;
+	cpu_proxy_call_tables[cpu_proxy_call_ntables] = calls;
+	cpu_proxy_call_nr[cpu_proxy_call_ntables] = n;
+	cpu_proxy_call_ntables++;
 }
 
 /**
- * cpu_proxy_hw_bound - must @func run on the CPU it was sent to?
+ * cpu_proxy_call_how - what may a proxy do with a call of @func?
  * @func: the function of a queued call
  *
  * Context: any.
+ * Return: CPU_PROXY_CALL_RUN or CPU_PROXY_CALL_ACK if @func is on the
+ * allow-list, CPU_PROXY_CALL_NATIVE (the parked CPU must run it) if not.
  */
-bool cpu_proxy_hw_bound(cpu_proxy_func_t func)
+enum cpu_proxy_call_how cpu_proxy_call_how(cpu_proxy_func_t func)
 {
 	unsigned int t, i;
 
-	for (t = 0; t < cpu_proxy_hw_bound_tables; t++)
-		for (i = 0; i < cpu_proxy_hw_bound_nr[t]; i++)
-			if (cpu_proxy_hw_bound_funcs[t][i] == func)
-				return true;
-	return false;
+	for (t = 0; t < cpu_proxy_call_ntables; t++)
+		for (i = 0; i < cpu_proxy_call_nr[t]; i++)
+			if (cpu_proxy_call_tables[t][i].func == func)
+				return cpu_proxy_call_tables[t][i].how;
+	return CPU_PROXY_CALL_NATIVE;
 }
 
-/* A pass found work only the parked CPU itself may run; see smp.c. */
-void cpu_proxy_need_native(void)
+/**
+ * cpu_proxy_need_native - a pass found work only the parked CPU may run
+ * @why: CPU_PROXY_WHY_*, counted when the CPU wakes
+ *
+ * The proxy wakes the CPU once the pass is over.
+ * Context: a pass (proxy context), interrupts off.
+ */
+void cpu_proxy_need_native(unsigned int why)
 {
-	this_cpu_ptr(&cpu_proxy_cpus)->native = true;
+	struct cpu_proxy_cpu *pc = this_cpu_ptr(&cpu_proxy_cpus);
+
+	pc->native = true;
+	atomic_or(why, &pc->why);
+}
+
+/**
+ * cpu_proxy_defer_native - leave hardware-bound work for the parked CPU
+ * @w: the work, with its function set (cpu_proxy_native_init())
+ *
+ * For work found in a pass that must touch the parked CPU's own hardware
+ * (its machine-check banks, say): if this runs in a proxy's pass, @w is
+ * queued for the parked CPU, which is woken to run it natively, first
+ * thing; if not, nothing is done and the caller goes on.
+ *
+ * Context: any; interrupts off in a pass.
+ * Return: true if @w was deferred (the caller must not do the work now).
+ */
+bool cpu_proxy_defer_native(struct cpu_proxy_native *w)
+{
+	if (!cpu_proxy_in_proxy())
+		return false;
+	if (!test_and_set_bit(0, &w->pending))
+		llist_add(&w->node, &this_cpu_ptr(&cpu_proxy_cpus)->deferred);
+	cpu_proxy_need_native(CPU_PROXY_WHY_HW);
+	return true;
+}
+
+/**
+ * cpu_proxy_panic - a panic begins; leave a pass if it runs in one
+ *
+ * The panic goes on as the proxy (arch_cpu_proxy_leave_context()). The
+ * parked CPU, if woken meanwhile, stops waiting for the pass once the
+ * panic has begun (cpu_proxy_claim_slow()), so that the panic can stop it.
+ *
+ * Context: the very start of panic(), before anything there reads the
+ * per-CPU base.
+ */
+noinline void cpu_proxy_panic(void)
+{
+	if (cpu_proxy_in_proxy())
+		arch_cpu_proxy_leave_context();
+}
+
+/* On the parked CPU itself: run what passes deferred to it. */
+static void cpu_proxy_run_deferred(struct cpu_proxy_cpu *pc)
+{
+	struct llist_node *list = llist_del_all(&pc->deferred);
+	struct cpu_proxy_native *w, *tmp;
+
+	list = llist_reverse_order(list);
+	llist_for_each_entry_safe(w, tmp, list, node) {
+		clear_bit(0, &w->pending);
+		w->func(w);
+	}
+}
+
+/**
+ * cpu_proxy_raise_irq_work - irq_work was queued in a pass
+ *
+ * The pass queued it as the parked CPU, whose interrupt for it would be
+ * the proxy's own (a self-IPI on the proxy's hardware): look at the CPU's
+ * lists again once the pass is over, instead.
+ * Context: a pass (proxy context), interrupts off.
+ */
+void cpu_proxy_raise_irq_work(void)
+{
+	atomic_set(&this_cpu_ptr(&cpu_proxy_cpus)->work, 1);
 }
 
 static int cpu_proxy_evt_next(ktime_t expires, struct clock_event_device *evt)
@@ -160,13 +314,19 @@ static int cpu_proxy_evt_stop(struct clock_event_device *evt)
 	return cpu_proxy_evt_next(KTIME_MAX, evt);
 }
 
-/* Queue a pass for @pc's CPU on its proxy. */
+/*
+ * Queue a pass for @pc's CPU on its proxy. With no proxy (a park rolled
+ * back or an unpark, with the CPU on its way out of its loop), the CPU
+ * itself gets the interrupt: nothing sent to it is left without one.
+ */
 static void cpu_proxy_kick(struct cpu_proxy_cpu *pc)
 {
 	int proxy = READ_ONCE(pc->proxy);
 
 	if (proxy >= 0)
 		irq_work_queue_on(&pc->kick, proxy);
+	else
+		arch_cpu_proxy_wake(pc->cpu);
 }
 
 static bool cpu_proxy_pending(struct cpu_proxy_cpu *pc)
@@ -180,15 +340,41 @@ static bool cpu_proxy_pending(struct cpu_proxy_cpu *pc)
  * One pass: what an interrupt on idle N does. Runs as N, either on N
  * itself or, through arch_cpu_proxy_run(), on its proxy's hardware.
  * Interrupts are off.
+ *
+ * A pass on the proxy is an interrupt taken by N in its idle sleep, where
+ * N has entered RCU's extended quiescent state and lockdep has N's
+ * interrupts on (ct_cpuidle_enter(): the halt enables them). It enters as
+ * irqentry_enter() does for the idle task (lockdep's interrupts off,
+ * ct_irq_enter()), runs the handlers between irq_enter_rcu() and
+ * irq_exit_rcu() (N's softirqs), then, with RCU still watching, the idle
+ * task's re-check of its tick, and leaves as irqentry_exit() does when
+ * it returns there. A pass N runs itself in its loop has interrupts off
+ * and RCU watching, and only nests. With no_softirq, N's bottom halves
+ * stay off throughout (the proxy's own are off, or its FPU is in use):
+ * its softirqs are left pending for a later pass, and the tick is not
+ * stopped meanwhile.
  */
 static void cpu_proxy_pass(void *arg)
 {
 	struct cpu_proxy_cpu *pc = arg;
+	bool proxied = cpu_proxy_in_proxy();
+	bool softirqs = !pc->no_softirq;
 	/* The interrupted context: N's idle task, in the kernel. */
 	struct pt_regs regs = {};
-	struct pt_regs *old_regs = set_irq_regs(&regs);
+	struct pt_regs *old_regs;
 
-	irq_enter();
+	if (proxied)
+		lockdep_hardirqs_off(CALLER_ADDR0);
+	ct_irq_enter();
+	if (proxied)
+		trace_hardirqs_off_finish();
+	if (!softirqs)
+		local_bh_disable();
+	old_regs = set_irq_regs(&regs);
+	irq_enter_rcu();
+	/* What passes deferred to N; N runs it itself, first. */
+	if (!proxied)
+		cpu_proxy_run_deferred(pc);
 	atomic_set(&pc->work, 0);
 	/* Clear before taking the queue; pairs with cpu_proxy_redirect_call(). */
 	smp_mb__after_atomic();
@@ -198,16 +384,28 @@ static void cpu_proxy_pass(void *arg)
 		WRITE_ONCE(pc->next_event, KTIME_MAX);
 		pc->evt.event_handler(&pc->evt);
 	}
-	irq_exit();
+	irq_exit_rcu();
 	set_irq_regs(old_regs);
 
+	pc->softirqs_left = local_softirq_pending();
+	/* What the pass counted, folded as an idle CPU folds it. */
+	vmstat_parked(false);
 	/* A redirected resched: run something, or just re-evaluate timers. */
 	if (atomic_xchg(&pc->resched, 0) && sched_parked_idle_drop_resched())
-		pc->native = true;
+		cpu_proxy_need_native(CPU_PROXY_WHY_TASK);
 	if (need_resched())
-		pc->native = true;
-	else
+		cpu_proxy_need_native(CPU_PROXY_WHY_TASK);
+	else if (!pc->softirqs_left)
 		tick_nohz_idle_stop_tick();
+	if (!softirqs)
+		_local_bh_enable();
+	if (proxied) {
+		trace_hardirqs_on_prepare();
+		lockdep_hardirqs_on_prepare();
+	}
+	ct_irq_exit();
+	if (proxied)
+		lockdep_hardirqs_on(CALLER_ADDR0);
 }
 
 /* On the proxy, as itself: follow N's expiry with the proxy's hrtimer. */
@@ -233,8 +431,8 @@ static void cpu_proxy_service(struct cpu_proxy_cpu *pc)
 {
 	atomic_t *owner = per_cpu_ptr(&cpu_proxy_owner, pc->cpu);
 	unsigned int passes = 0;
-	u64 spin_until = 0;
-	bool native;
+	u64 spin_until = 0, t0;
+	bool native, retry;
 	int old;
 
 	lockdep_assert_irqs_disabled();
@@ -243,25 +441,14 @@ static void cpu_proxy_service(struct cpu_proxy_cpu *pc)
 		cpu_proxy_kick(pc);
 		return;
 	}
-	/*
-	 * A pass runs N's softirqs on this CPU's hardware. If this CPU was
-	 * interrupted with its bottom halves off (spin_lock_bh()) or in a
-	 * softirq, a softirq handler of N's may want the very lock it holds
-	 * and spin on it forever: look again once this CPU is out of there.
-	 */
-	if (softirq_count()) {
-		hrtimer_start(&pc->retry, ns_to_ktime(CPU_PROXY_HALT_RETRY_NS),
-			      HRTIMER_MODE_REL_PINNED_HARD);
-		return;
-	}
 again:
 	old = atomic_cmpxchg_acquire(owner, CPU_PROXY_HALTED, CPU_PROXY_PROXY);
 	if (old != CPU_PROXY_HALTED) {
 		/*
 		 * NATIVE while N is on its way to hlt (it kicked us before it
-		 * gave its context up): wait the few instructions until it
-		 * halts, then look again a little later. Otherwise N runs
-		 * itself and will look at its work.
+		 * gave its context up), or in an NMI taken there: wait the few
+		 * instructions until it halts, then look again a little later.
+		 * Otherwise N runs itself and will look at its work.
 		 */
 		if (old == CPU_PROXY_NATIVE && READ_ONCE(pc->halting)) {
 			if (!spin_until)
@@ -276,13 +463,47 @@ again:
 		return;
 	}
 
+	/*
+	 * A pass runs N's softirqs on this CPU's hardware. If this CPU was
+	 * interrupted with its bottom halves off (spin_lock_bh()) or in a
+	 * softirq, a softirq handler of N's may want the very lock it holds
+	 * and spin on it forever; if it is in a kernel FPU section, one of
+	 * N's may use the FPU it has live. Run the rest of the pass now (a
+	 * synchronous call waits for it) and N's softirqs later.
+	 */
+	pc->no_softirq = softirq_count() || !irq_fpu_usable();
+	pc->hw = arch_cpu_proxy_hw_cpu();
 	cpu_proxy_note_proxy_entry();
+	t0 = IS_ENABLED(CONFIG_TEST_CPU_PROXY) ? local_clock() : 0;
 	WRITE_ONCE(per_cpu(cpu_proxy_proxied, pc->cpu), true);
 	arch_cpu_proxy_run(pc->cpu, cpu_proxy_pass, pc);
 	WRITE_ONCE(per_cpu(cpu_proxy_proxied, pc->cpu), false);
+	if (IS_ENABLED(CONFIG_TEST_CPU_PROXY))
+		cpu_proxy_test_note_pass(local_clock() - t0);
+	pc->hw = -1;
 	cpu_proxy_arm(pc);
 	native = pc->native;
 	pc->native = false;
+	/*
+	 * N's softirqs left pending: look again soon, and if this CPU keeps
+	 * its bottom halves off for too long, N runs them itself.
+	 */
+	retry = false;
+	if (!pc->softirqs_left || native) {
+		pc->bh_since = 0;
+	} else {
+		u64 now = ktime_get_ns();
+
+		if (!pc->bh_since)
+			pc->bh_since = now;
+		if (now - pc->bh_since > CPU_PROXY_SOFTIRQ_MAX_NS) {
+			pc->bh_since = 0;
+			native = true;
+			atomic_or(CPU_PROXY_WHY_SOFTIRQ, &pc->why);
+		} else {
+			retry = true;
+		}
+	}
 	atomic_set_release(owner, CPU_PROXY_HALTED);
 	/* Release before looking for new work; pairs with the redirects. */
 	smp_mb__after_atomic();
@@ -291,6 +512,9 @@ again:
 		arch_cpu_proxy_wake(pc->cpu);
 		return;
 	}
+	if (retry)
+		hrtimer_start(&pc->retry, ns_to_ktime(CPU_PROXY_HALT_RETRY_NS),
+			      HRTIMER_MODE_REL_PINNED_HARD);
 	if (cpu_proxy_pending(pc)) {
 		if (++passes < 4)
 			goto again;
@@ -370,23 +594,43 @@ bool cpu_proxy_redirect_resched(unsigned int cpu)
 {
 	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
 
-	if (!idle_cpu(cpu))
+	if (!idle_cpu(cpu)) {
+		atomic_or(CPU_PROXY_WHY_TASK, &pc->why);
 		return false;
+	}
 	return cpu_proxy_redirect(pc, &pc->resched);
 }
 
 /**
  * cpu_proxy_claim_slow - take this CPU's context back from its proxy
- * @nmi: called on NMI entry
+ * @nmi: called on NMI entry (or an NMI-like exception entry)
  *
  * See cpu_proxy_irq_claim(). Waits while a pass runs; a pass never waits
  * for this CPU, so the wait is as short as a pass. While stop_machine()
  * holds this CPU stopped, an interrupt waits, interrupts off, for the stop
- * to end, as it would on a CPU in multi_cpu_stop(); an NMI runs, and the
- * CPU stays stopped after it (STOPPED_NMI).
+ * to end, as it would on a CPU in multi_cpu_stop(); an NMI runs
+ * (STOPPED_NMI while it does), and the CPU is STOPPED again after it.
+ *
+ * Two callers find the context owned by a pass and must not wait:
+ *
+ * - An exception taken in the pass itself (a fault with a fixup, a
+ *   kprobe's int3): its entry runs on the proxy's hardware, under the
+ *   parked CPU's per-CPU base, and finds that CPU's owner at PROXY. The
+ *   pass's hardware CPU, recorded in the parked CPU's state, tells it: it
+ *   runs in proxy context, as an exception in an interrupt handler would.
+ * - The parked CPU itself after a panic has begun (on the proxy, in a
+ *   pass, say): it must get to the stop the panicking CPU asks of it.
+ *
+ * An NMI that finds the CPU halted, or stopped while halted, gives the
+ * context back as it returns (cpu_proxy_nmi_release()): it may have hit
+ * between the CPU's last look at its work and its hlt, and the CPU then
+ * sleeps on.
+ *
+ * Return: true if an NMI took the context from HALTED or STOPPED.
  */
-noinstr void cpu_proxy_claim_slow(bool nmi)
+noinstr bool cpu_proxy_claim_slow(bool nmi)
 {
+	struct cpu_proxy_cpu *pc = this_cpu_ptr(&cpu_proxy_cpus);
 	atomic_t *owner = this_cpu_ptr(&cpu_proxy_owner);
 	int old = raw_atomic_read(owner);
 	int new;
@@ -394,14 +638,18 @@ noinstr void cpu_proxy_claim_slow(bool nmi)
 	for (;;) {
 		if (old == CPU_PROXY_NATIVE ||
 		    (nmi && old == CPU_PROXY_STOPPED_NMI))
-			return;
-		if (old == CPU_PROXY_HALTED)
+			return false;
+		if (old == CPU_PROXY_PROXY &&
+		    READ_ONCE(pc->hw) == (int)arch_cpu_proxy_hw_cpu())
+			return false;
+		if (old == CPU_PROXY_HALTED) {
 			new = CPU_PROXY_NATIVE;
-		else if (nmi && old == CPU_PROXY_STOPPED)
+		} else if (nmi && old == CPU_PROXY_STOPPED) {
 			new = CPU_PROXY_STOPPED_NMI;
-		else
-			new = -1;	/* a pass runs, or a stop: wait */
-		if (new < 0) {
+		} else {
+			/* A pass runs, or a stop: wait, unless in a panic. */
+			if (raw_atomic_read(&panic_cpu) != PANIC_CPU_INVALID)
+				return false;
 			cpu_relax();
 			old = raw_atomic_read(owner);
 			continue;
@@ -409,14 +657,46 @@ noinstr void cpu_proxy_claim_slow(bool nmi)
 		if (raw_atomic_try_cmpxchg(owner, &old, new))
 			break;
 	}
-	this_cpu_ptr(&cpu_proxy_cpus)->halting = false;
+	/* An NMI leaves halting as it was: see cpu_proxy_nmi_release(). */
+	if (!nmi)
+		pc->halting = false;
 	arch_cpu_proxy_resume();
+	return nmi;
+}
+
+/**
+ * cpu_proxy_nmi_release - give back what cpu_proxy_nmi_claim() took
+ * @halted: what it returned: the NMI took the context from HALTED, or
+ *	    from STOPPED
+ *
+ * The NMI found this CPU halted in its park loop, or between its last
+ * look at its work and its hlt; either way the CPU goes on (or goes) to
+ * sleep once the NMI returns, so the context must be as the NMI found it:
+ * its proxy's (HALTED), or the stop's (STOPPED), which hands it to the
+ * proxy as the stop ends. If the NMI ended a hlt, the CPU takes it back
+ * itself just after, as from any interrupt (cpu_proxy_claim_slow()).
+ * While the NMI runs, NATIVE or STOPPED_NMI says which it was: nothing
+ * else changes either (cpu_proxy_hold_parked() waits for STOPPED_NMI).
+ *
+ * Context: NMI exit, noinstr.
+ */
+noinstr void cpu_proxy_nmi_release(bool halted)
+{
+	atomic_t *owner = this_cpu_ptr(&cpu_proxy_owner);
+	int old = CPU_PROXY_NATIVE;
+
+	if (halted && !raw_atomic_try_cmpxchg(owner, &old, CPU_PROXY_HALTED) &&
+	    old == CPU_PROXY_STOPPED_NMI)
+		raw_atomic_set(owner, CPU_PROXY_STOPPED);
 }
 
 static void cpu_proxy_install(struct cpu_proxy_cpu *pc)
 {
 	leave_mm();
+	/* Its counters are folded by its proxy from here on. */
+	vmstat_parked(true);
 	pc->next_event = KTIME_MAX;
+	WRITE_ONCE(pc->leaving, false);
 	pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
 	/* Installed before it is seen; cpu_proxy_in_loop() acquires. */
 	smp_store_release(&pc->installed, true);
@@ -471,22 +751,6 @@ static bool cpu_proxy_may_leave(void)
 	/* Pairs with cpu_proxy_stop_parked(). */
 	smp_mb();
 	return !cpumask_test_cpu(smp_processor_id(), &cpu_proxy_held_mask);
-}
-
-/*
- * N's half of unbinding its per-CPU pools, if the parker asked for it: in
- * the idle task no worker of N is between the checks that make this safe
- * only on N (workqueue_park_cpu_local()). The parker does the other half.
- */
-static void cpu_proxy_wq_local(struct cpu_proxy_cpu *pc)
-{
-	/* Fully ordered: after the caller saw cpu_proxy_want_park. */
-	if (atomic_cmpxchg(&pc->wq_state, CPU_PROXY_WQ_REQ,
-			   CPU_PROXY_WQ_BUSY) != CPU_PROXY_WQ_REQ)
-		return;
-	workqueue_park_cpu_local(pc->cpu);
-	/* Pairs with cpu_proxy_wq_done(). */
-	atomic_set_release(&pc->wq_state, CPU_PROXY_WQ_DONE);
 }
 
 /* How long a CPU woken early polls for its park request before it halts. */
@@ -600,38 +864,74 @@ void cpu_proxy_idle(void)
 		cpu_proxy_poll_soon();
 		return;
 	}
-	cpu_proxy_wq_local(pc);
 	sched_parked_idle_enter();
 	cpu_proxy_install(pc);
 	tick_nohz_idle_stop_tick();
 
 	for (;;) {
 		/* Whatever came while this CPU ran itself, or woke it. */
-		if (cpu_proxy_pending(pc) || pc->native) {
+		if (cpu_proxy_pending(pc) || pc->native ||
+		    !llist_empty(&pc->deferred)) {
 			pc->native = false;
+			pc->no_softirq = false;
 			cpu_proxy_pass(pc);
 		}
 		/* Woken to be unparked: not a wakeup while parked. */
 		if (!pc->native && cpu_proxy_may_leave())
 			break;
 		if (woke) {
-			cpu_proxy_note_wakeup();
+			unsigned int why = atomic_xchg(&pc->why, 0);
+
+			if (!why)
+				why = need_resched() ? CPU_PROXY_WHY_TASK :
+						       CPU_PROXY_WHY_OTHER;
+			cpu_proxy_note_wakeup(why);
 			woke = false;
 		}
-		if (pc->native || current_clr_polling_and_test())
-			break;
+		/*
+		 * A task to run (pc->native after a pass on itself says the
+		 * same). Not while a stop_machine() holds this CPU: a stopped
+		 * CPU runs no task, and one run here could wait for a task the
+		 * stop keeps off its CPU while the stop waits for this one to
+		 * halt. It waits for cpu_proxy_unstop_parked() to wake it.
+		 */
+		if (pc->native || current_clr_polling_and_test()) {
+			WRITE_ONCE(pc->leaving, true);
+			/* Pairs with cpu_proxy_stop_parked(): held, or not held. */
+			smp_mb();
+			if (!cpumask_test_cpu(smp_processor_id(), &cpu_proxy_held_mask))
+				break;
+			WRITE_ONCE(pc->leaving, false);
+		}
+		pc->native = false;
 
 		/*
-		 * The proxy must arm what this CPU programmed; it waits for
-		 * the hlt below (halting) before it takes the context.
+		 * The proxy must arm what this CPU programmed, or re-arm it
+		 * where it moved; it waits for the hlt below (halting) before
+		 * it takes the context.
 		 */
+		/*
+		 * A tick still periodic at install (cpu_proxy_can_park()) is
+		 * handed over once it went one-shot, in this CPU's own tick.
+		 */
+		if (unlikely(!pc->saved_evt))
+			pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
 		WRITE_ONCE(pc->halting, true);
-		if (pc->rearm)
+		if (pc->rearm || atomic_read(&pc->moved))
 			cpu_proxy_kick(pc);
+		/*
+		 * No hard-lockup report for the time this CPU sleeps: its
+		 * watchdog timer is off while it is parked. Only the hard
+		 * lockup detector's touch: touch_nmi_watchdog() would also
+		 * touch the workqueue watchdog, machine-wide, and hide a stall
+		 * of this CPU's bound pools, which work for it now relies on.
+		 */
+		arch_touch_nmi_watchdog();
 
 		/* From here to hlt, nothing may touch this CPU's per-CPU data. */
 		ct_cpuidle_enter();
 		atomic_set_release(owner, CPU_PROXY_HALTED);
+		cpu_proxy_test_halt_delay(pc->cpu);
 		raw_safe_halt();
 		raw_local_irq_disable();
 		cpu_proxy_claim_slow(false);
@@ -651,6 +951,8 @@ static void __init cpu_proxy_init_cpu(struct cpu_proxy_cpu *pc, unsigned int cpu
 {
 	pc->cpu = cpu;
 	pc->proxy = -1;
+	pc->hw = -1;
+	init_llist_head(&pc->deferred);
 	pc->next_event = KTIME_MAX;
 	pc->evt.name = "cpu-proxy";
 	pc->evt.features = CLOCK_EVT_FEAT_ONESHOT | CLOCK_EVT_FEAT_KTIME;
@@ -692,12 +994,6 @@ static bool cpu_proxy_out_of_loop(struct cpu_proxy_cpu *pc)
 	return !cpu_proxy_in_loop(pc);
 }
 
-static bool cpu_proxy_wq_done(struct cpu_proxy_cpu *pc)
-{
-	/* Pairs with cpu_proxy_wq_local(). */
-	return atomic_read_acquire(&pc->wq_state) == CPU_PROXY_WQ_DONE;
-}
-
 /*
  * Wake @pc's CPU unless @done(@pc) already. A CPU that gets into its park
  * loop meanwhile waits for the interrupt before it halts there, where the
@@ -722,19 +1018,32 @@ static bool cpu_proxy_wake_unless(struct cpu_proxy_cpu *pc,
 	return ret;
 }
 
-/* Wait until @done(@pc), waking @pc's CPU meanwhile. */
+/*
+ * Wait until @done(@pc), waking @pc's CPU meanwhile. A @killable wait
+ * ends with -EINTR on a fatal signal and with -EBUSY after @timeout_ns;
+ * one that is not (the CPU is on its way out of its loop, and must be out
+ * before its proxy can be dropped) only says so after @timeout_ns, and
+ * again every @timeout_ns: a CPU that is told to leave its loop and woken
+ * leaves it, unless held by a stop_machine(), which is bounded too.
+ */
 static int cpu_proxy_wait(struct cpu_proxy_cpu *pc,
-			  bool (*done)(struct cpu_proxy_cpu *), u64 timeout_ns)
+			  bool (*done)(struct cpu_proxy_cpu *), u64 timeout_ns,
+			  bool killable)
 {
-	u64 start = ktime_get_ns(), kicked = start;
+	u64 start = ktime_get_ns(), kicked = start, warned = start;
 
 	while (!done(pc)) {
 		u64 now = ktime_get_ns();
 
-		if (fatal_signal_pending(current))
+		if (killable && fatal_signal_pending(current))
 			return -EINTR;
-		if (now - start > timeout_ns)
+		if (now - start > timeout_ns && killable)
 			return -EBUSY;
+		if (now - warned > timeout_ns) {
+			pr_warn("cpu-proxy: CPU%u has not left its park loop for %llu s\n",
+				pc->cpu, (now - start) / NSEC_PER_SEC);
+			warned = now;
+		}
 		if (now - kicked > NSEC_PER_MSEC) {
 			if (cpu_proxy_wake_unless(pc, done))
 				break;
@@ -754,75 +1063,40 @@ static int cpu_proxy_wait(struct cpu_proxy_cpu *pc,
 }
 
 /**
- * cpu_proxy_wq_lock - start parking a set of CPUs
+ * cpu_proxy_can_park - can the CPUs of @set be parked on this machine?
+ * @set: CPUs about to be parked
  *
- * Until cpu_proxy_wq_unlock(), workers do not attach to or detach from
- * any pool, so that each parking CPU and the parker can unbind its
- * per-CPU pools in halves (workqueue_park_lock()).
- * Context: process context, cpu_proxy_lock() held; may sleep.
- */
-void cpu_proxy_wq_lock(void)
-{
-	cpu_maps_assert_held();
-	workqueue_park_lock();
-}
-
-/* The parker's half, once @pc's CPU did its own. */
-static void cpu_proxy_wq_finish(struct cpu_proxy_cpu *pc)
-{
-	workqueue_park_cpu_unbind(pc->cpu);
-	pc->wq_unbound = true;
-	atomic_set(&pc->wq_state, CPU_PROXY_WQ_IDLE);
-}
-
-/**
- * cpu_proxy_wq_unbind - unbind a parking CPU's per-CPU pools
- * @cpu: a CPU told to park (cpu_proxy_enter(@cpu, 0))
- * @timeout_ns: give up after this long
+ * The architecture's preconditions (arch_cpu_proxy_supported()), and for
+ * each CPU a tick device the proxy can stand in for: a per-CPU device
+ * that keeps running in deep idle. One that stops there
+ * (CLOCK_EVT_FEAT_C3STOP, a local APIC timer without ARAT) relies on the
+ * broadcast device and is never handed over (tick_swap_this_cpu_device());
+ * a pass would then program it on the proxy's hardware. A CPU whose tick
+ * is still periodic (it came online a tick ago) parks: it takes its own
+ * periodic tick, and hands its device over once the tick goes one-shot.
  *
- * Waits for @cpu to reach its idle task and do its half, then does the
- * rest: its workers may run, and work queued for it is served, elsewhere.
- * Context: process context, cpu_proxy_wq_lock() held.
- * Return: 0, -EBUSY (@cpu did not go idle in time) or -EINTR.
+ * Context: process context, cpu_proxy_lock() held.
+ * Return: 0, or -EOPNOTSUPP with a log line.
  */
-int cpu_proxy_wq_unbind(unsigned int cpu, u64 timeout_ns)
-{
-	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
-	int ret;
-
-	if (atomic_read(&pc->wq_state) == CPU_PROXY_WQ_IDLE)
-		return 0;
-	ret = cpu_proxy_wait(pc, cpu_proxy_wq_done, timeout_ns);
-	if (!ret)
-		cpu_proxy_wq_finish(pc);
-	return ret;
-}
-
-/**
- * cpu_proxy_wq_unlock - end what cpu_proxy_wq_lock() started
- *
- * Finishes the unbinding of every CPU that did its half, withdraws the
- * requests no CPU took (their pools stay bound), and lets workers attach
- * and detach again.
- * Context: process context, cpu_proxy_wq_lock() held.
- */
-void cpu_proxy_wq_unlock(void)
+int cpu_proxy_can_park(const struct cpumask *set)
 {
 	unsigned int cpu;
+	int ret;
 
-	for_each_possible_cpu(cpu) {
-		struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
-		int old = atomic_cmpxchg(&pc->wq_state, CPU_PROXY_WQ_REQ,
-					 CPU_PROXY_WQ_IDLE);
+	cpu_maps_assert_held();
+	ret = arch_cpu_proxy_supported();
+	if (ret)
+		return ret;
+	for_each_cpu(cpu, set) {
+		struct clock_event_device *dev = per_cpu(tick_cpu_device, cpu).evtdev;
 
-		if (old == CPU_PROXY_WQ_IDLE || old == CPU_PROXY_WQ_REQ)
-			continue;
-		/* Taken: the CPU's half is short, with interrupts off. */
-		while (!cpu_proxy_wq_done(pc))
-			cpu_relax();
-		cpu_proxy_wq_finish(pc);
+		if (!dev || (dev->features & CLOCK_EVT_FEAT_C3STOP)) {
+			pr_warn_ratelimited("cpu-proxy: cannot park CPU%u: its tick device %s stops in deep idle (no ARAT?); a proxy cannot stand in for it\n",
+					    cpu, dev ? dev->name : "(none)");
+			return -EOPNOTSUPP;
+		}
 	}
-	workqueue_park_unlock();
+	return 0;
 }
 
 /**
@@ -831,11 +1105,10 @@ void cpu_proxy_wq_unlock(void)
  * @timeout_ns: give up after this long; 0: only tell the CPU, do not wait
  *
  * Told before its tasks are pushed away, the CPU goes straight from its
- * last task into the park loop, on the way doing its half of unbinding its
- * per-CPU pools (cpu_proxy_wq_unbind()); a second call, once the pools
- * are unbound, waits for the loop.
- * Context: process context, cpu_proxy_lock() held; cpu_proxy_wq_lock()
- * held to tell, not held to wait.
+ * last task into the park loop; a second call waits for it there.
+ * If the wait fails (the writer was killed, or the CPU did not get there
+ * in time), the CPU is made to leave again before this returns.
+ * Context: process context, cpu_proxy_lock() held.
  * Return: 0, -EINVAL (no proxy), -EBUSY (did not enter in time) or -EINTR.
  */
 int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
@@ -847,16 +1120,13 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 	if (WARN_ON_ONCE(pc->proxy < 0))
 		return -EINVAL;
 	if (!per_cpu(cpu_proxy_want_park, cpu)) {
-		atomic_set(&pc->wq_state, CPU_PROXY_WQ_REQ);
-		/* Asked before it parks; pairs with cpu_proxy_wq_local(). */
-		smp_wmb();
 		WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), true);
 		/* Seen by the CPU's idle loop once it next goes idle. */
 		smp_mb();
 	}
 	if (!timeout_ns)
 		return 0;
-	ret = cpu_proxy_wait(pc, cpu_proxy_in_loop, timeout_ns);
+	ret = cpu_proxy_wait(pc, cpu_proxy_in_loop, timeout_ns, true);
 	if (ret) {
 		cpu_proxy_leave(cpu, timeout_ns);
 		return ret;
@@ -869,7 +1139,6 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
 /* Tell @pc's CPU to leave its loop; false if it was not told to park. */
 static bool cpu_proxy_tell_leave(struct cpu_proxy_cpu *pc)
 {
-	WARN_ON_ONCE(atomic_read(&pc->wq_state) != CPU_PROXY_WQ_IDLE);
 	if (!per_cpu(cpu_proxy_want_park, pc->cpu))
 		return false;
 	if (pc->unwatched)
@@ -880,27 +1149,14 @@ static bool cpu_proxy_tell_leave(struct cpu_proxy_cpu *pc)
 	return true;
 }
 
-/*
- * While @pc's CPU wakes: its workers may run on it again as soon as it
- * runs tasks, and work queued for it waits for it from here on.
- */
-static void cpu_proxy_rebind(struct cpu_proxy_cpu *pc)
-{
-	if (pc->wq_unbound) {
-		workqueue_unpark_cpu(pc->cpu);
-		pc->wq_unbound = false;
-	}
-}
-
 /**
  * cpu_proxy_leave_set - tell parked CPUs to leave their park loops
  * @set: parked CPUs
  *
  * Tells every CPU of @set to leave, with one interrupt for the set, so
- * that the architecture can address them all at once, and binds their
- * per-CPU pools again; cpu_proxy_leave() then waits for each.
- * Context: process context, cpu_proxy_lock() held, cpu_proxy_wq_lock()
- * not held.
+ * that the architecture can address them all at once; cpu_proxy_leave()
+ * then waits for each.
+ * Context: process context, cpu_proxy_lock() held.
  */
 void cpu_proxy_leave_set(const struct cpumask *set)
 {
@@ -912,27 +1168,24 @@ void cpu_proxy_leave_set(const struct cpumask *set)
 	/* Seen by the park loops once the wakeup below lands. */
 	smp_mb();
 	arch_cpu_proxy_wake_mask(set);
-	for_each_cpu(cpu, set)
-		cpu_proxy_rebind(per_cpu_ptr(&cpu_proxy_cpus, cpu));
 }
 
 /**
  * cpu_proxy_leave - make a parked CPU leave its park loop
  * @cpu: a parked CPU, or one cpu_proxy_leave_set() told to leave
- * @timeout_ns: give up after this long
+ * @timeout_ns: how long before each warning that it has not left yet
  *
  * Told (here, if cpu_proxy_leave_set() did not), the CPU wakes and leaves
- * its loop, restarting its soft-lockup watchdog on the way; meanwhile its
- * per-CPU pools are bound to it again. On return it owns its context and
- * clock-event device again.
- * Context: process context, cpu_proxy_lock() held, cpu_proxy_wq_lock()
- * not held.
- * Return: 0, -EBUSY or -EINTR.
+ * its loop, restarting its soft-lockup watchdog on the way. On return it
+ * owns its context and clock-event device again, and its proxy may be
+ * dropped. The wait is not killable and has no timeout: until the CPU is
+ * out, its proxy is all that serves it. It is short: a CPU told to leave
+ * and woken leaves at once, or once a stop_machine() holding it ends.
+ * Context: process context, cpu_proxy_lock() held.
  */
-int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns)
+void cpu_proxy_leave(unsigned int cpu, u64 timeout_ns)
 {
 	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
-	int ret;
 
 	cpu_maps_assert_held();
 	if (cpu_proxy_tell_leave(pc)) {
@@ -940,13 +1193,11 @@ int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns)
 		smp_mb();
 		arch_cpu_proxy_wake(cpu);
 	}
-	cpu_proxy_rebind(pc);
-	ret = cpu_proxy_wait(pc, cpu_proxy_out_of_loop, timeout_ns);
+	cpu_proxy_wait(pc, cpu_proxy_out_of_loop, timeout_ns, false);
 	if (pc->unwatched) {
-		lockup_detector_unpark_done(cpu, !ret);
-		pc->unwatched = !!ret;
+		lockup_detector_unpark_done(cpu, true);
+		pc->unwatched = false;
 	}
-	return ret;
 }
 
 /**
@@ -999,16 +1250,24 @@ bool cpu_proxy_stop_parked(struct cpumask *stopping, const struct cpumask *keep)
 	bool any = false;
 
 	for_each_cpu(cpu, stopping) {
+		struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
+
 		if (keep && cpumask_test_cpu(cpu, keep))
 			continue;
 		if (!READ_ONCE(per_cpu(cpu_proxy_want_park, cpu)) ||
 		    /* In its park loop; pairs with cpu_proxy_install(). */
-		    !smp_load_acquire(&per_cpu(cpu_proxy_cpus, cpu).installed))
+		    !smp_load_acquire(&pc->installed))
 			continue;
 		cpumask_set_cpu(cpu, &cpu_proxy_held_mask);
-		/* Held before the unpark check; pairs with cpu_proxy_may_leave(). */
+		/*
+		 * Held before the unpark check and before the check that it
+		 * is not leaving for a task; pairs with cpu_proxy_may_leave()
+		 * and with cpu_proxy_idle(). Either the CPU sees itself held
+		 * and stays, or it is stopped the usual way.
+		 */
 		smp_mb__after_atomic();
-		if (!READ_ONCE(per_cpu(cpu_proxy_want_park, cpu))) {
+		if (!READ_ONCE(per_cpu(cpu_proxy_want_park, cpu)) ||
+		    READ_ONCE(pc->leaving)) {
 			cpumask_clear_cpu(cpu, &cpu_proxy_held_mask);
 			continue;
 		}
@@ -1048,9 +1307,14 @@ void cpu_proxy_hold_parked(bool stop)
 				cpu_relax();
 			continue;
 		}
-		if (!atomic_try_cmpxchg(owner, &old, CPU_PROXY_HALTED) &&
-		    old == CPU_PROXY_STOPPED_NMI)
-			atomic_set(owner, CPU_PROXY_NATIVE);
+		/*
+		 * An NMI that took the CPU while stopped gives it back as
+		 * STOPPED as it returns: wait for that, a few instructions.
+		 */
+		while (!atomic_try_cmpxchg(owner, &old, CPU_PROXY_HALTED)) {
+			cpu_relax();
+			old = CPU_PROXY_STOPPED;
+		}
 		cpu_proxy_kick(per_cpu_ptr(&cpu_proxy_cpus, cpu));
 	}
 }
@@ -1059,7 +1323,7 @@ void cpu_proxy_hold_parked(bool stop)
  * cpu_proxy_unstop_parked - end what cpu_proxy_stop_parked() began
  *
  * The held CPUs may leave their loop again; those unparked during the
- * stop are woken to do so.
+ * stop, or with a task woken meanwhile, are woken to do so.
  * Context: the stopper's mutex held, the stop over.
  */
 void cpu_proxy_unstop_parked(void)
@@ -1070,7 +1334,8 @@ void cpu_proxy_unstop_parked(void)
 		/* Released before it may leave; pairs with cpu_proxy_may_leave(). */
 		smp_mb__before_atomic();
 		cpumask_clear_cpu(cpu, &cpu_proxy_held_mask);
-		if (!READ_ONCE(per_cpu(cpu_proxy_want_park, cpu)))
+		if (!READ_ONCE(per_cpu(cpu_proxy_want_park, cpu)) ||
+		    test_tsk_need_resched(idle_task(cpu)))
 			arch_cpu_proxy_wake(cpu);
 	}
 }

@@ -9,8 +9,10 @@
 #ifndef _LINUX_CPU_PROXY_H
 #define _LINUX_CPU_PROXY_H
 
+#include <linux/array_size.h>
 #include <linux/cpumask.h>
 #include <linux/atomic.h>
+#include <linux/init.h>
 #include <linux/jump_label.h>
 #include <linux/jump_label_ratelimit.h>
 #include <linux/llist.h>
@@ -54,8 +56,18 @@ static __always_inline bool cpu_proxy_parked(unsigned int cpu)
 	       cpumask_test_cpu(cpu, cpu_parked_mask);
 }
 
-/* Counts a parked CPU leaving its idle sleep (Rust). */
-void cpu_proxy_note_wakeup(void);
+/*
+ * Why a parked CPU was woken to run natively (cpu_proxy_note_wakeup()); a
+ * bit mask, each bit counted in stats as woken_<reason>.
+ */
+#define CPU_PROXY_WHY_CALL	0x01	/* a call not on the allow-list */
+#define CPU_PROXY_WHY_TASK	0x02	/* a task to run (a per-CPU kthread) */
+#define CPU_PROXY_WHY_SOFTIRQ	0x04	/* its softirqs, kept from its proxy */
+#define CPU_PROXY_WHY_HW	0x08	/* hardware-bound work deferred to it */
+#define CPU_PROXY_WHY_OTHER	0x10	/* anything else: a device interrupt */
+
+/* Counts a parked CPU leaving its idle sleep, and why (Rust). */
+void cpu_proxy_note_wakeup(unsigned int why);
 
 /*
  * Who runs a parked CPU's interrupt-side work (kernel/cpu_proxy_proxy.c).
@@ -65,7 +77,8 @@ void cpu_proxy_note_wakeup(void);
  *         over. PROXY: its proxy runs it, under the CPU's per-CPU base.
  * STOPPED: nobody, held so by stop_machine(), which counts the halted CPU
  *         as stopped (cpu_proxy_stop_parked()). STOPPED_NMI: the same,
- *         but an NMI took the context (NMIs run on stopped CPUs too).
+ *         while an NMI runs on the CPU (NMIs run on stopped CPUs too); it
+ *         is STOPPED again when the NMI returns.
  * Exactly one of the CPU or a proxy runs the CPU's per-CPU context at any
  * time: an interrupt that wakes a halted CPU first waits for a running
  * proxy to finish (cpu_proxy_irq_claim()).
@@ -80,7 +93,8 @@ enum cpu_proxy_owner {
 
 DECLARE_PER_CPU(atomic_t, cpu_proxy_owner);
 
-void cpu_proxy_claim_slow(bool nmi);
+bool cpu_proxy_claim_slow(bool nmi);
+void cpu_proxy_nmi_release(bool halted);
 
 /**
  * cpu_proxy_irq_claim - make this CPU the owner of its context again
@@ -103,20 +117,24 @@ static __always_inline void cpu_proxy_irq_claim(void)
  *
  * As cpu_proxy_irq_claim(), except that an NMI does not wait for a
  * stop_machine() that holds this CPU to end: it runs, as NMIs do on CPUs
- * that stop_machine() stopped, and the CPU stays held afterwards.
+ * that stop_machine() stopped, and the CPU stays held afterwards. Also
+ * for exceptions entered as NMIs are (int3, #DB, #MC from kernel mode).
+ *
+ * Return: true if the NMI took the CPU's context from a halted park loop;
+ * pass it to cpu_proxy_nmi_release() on NMI exit.
  */
-static __always_inline void cpu_proxy_nmi_claim(void)
+static __always_inline bool cpu_proxy_nmi_claim(void)
 {
 	if (cpu_proxy_any_parked() &&
 	    raw_atomic_read(this_cpu_ptr(&cpu_proxy_owner)) != CPU_PROXY_NATIVE)
-		cpu_proxy_claim_slow(true);
+		return cpu_proxy_claim_slow(true);
+	return false;
 }
 
 /* Redirection of IPIs to a parked CPU; see kernel/cpu_proxy_proxy.c. */
 bool cpu_proxy_redirect_call(unsigned int cpu);
 void cpu_proxy_redirect_call_mask(struct cpumask *mask);
 bool cpu_proxy_redirect_resched(unsigned int cpu);
-struct llist_node *cpu_proxy_csd_split(struct llist_node *entry);
 DECLARE_PER_CPU(bool, cpu_proxy_proxied);
 
 /* Should @cpu's IPI go to its proxy? One branch while nothing is parked. */
@@ -131,6 +149,21 @@ static __always_inline bool cpu_proxy_in_proxy(void)
 {
 	return cpu_proxy_any_parked() &&
 	       this_cpu_read(cpu_proxy_proxied);
+}
+
+/* Architecture: the CPU whose hardware runs this, whatever the per-CPU base. */
+unsigned int arch_cpu_proxy_hw_cpu(void);
+
+/*
+ * The CPU whose hardware runs this: smp_processor_id(), except in a
+ * proxy's pass, where smp_processor_id() is the parked CPU. For locks a
+ * CPU may take again in an NMI that interrupted it while it held them: an
+ * NMI on the proxy, which runs as the proxy, must find a lock its pass
+ * holds to be its own.
+ */
+static __always_inline unsigned int cpu_proxy_hw_cpu(void)
+{
+	return cpu_proxy_in_proxy() ? arch_cpu_proxy_hw_cpu() : smp_processor_id();
 }
 
 /*
@@ -158,26 +191,125 @@ static __always_inline bool cpu_proxy_idle_parks(void)
 }
 
 /*
- * Request functions that act on the hardware of the CPU they run on (its
- * MSRs, say) register here; a proxy never runs them: it hands the request
- * to the parked CPU itself.
+ * The allow-list: the only cross-calls a proxy handles for a parked CPU.
+ * Every other call sent to a parked CPU is left on its queue, and the CPU
+ * is woken to run it itself. A function may be listed only if it touches
+ * per-CPU software state alone, never the hardware it runs on:
+ *
+ * RUN: the proxy runs it, as the parked CPU, on the proxy's hardware.
+ * ACK: the proxy completes the call without running it, because the
+ *      parked CPU does what it asks before it runs anything once it
+ *      wakes (a full TLB flush and a serialising instruction,
+ *      arch_cpu_proxy_resume()).
+ *
+ * List functions next to their definition, each with a comment saying
+ * why it qualifies:
+ *
+ *	CPU_PROXY_CALLS(tlb, CPU_PROXY_ACK(flush_tlb_func), ...);
+ *
+ * irq_work is always the proxy's (CSD_TYPE_IRQ_WORK), task wakeups never
+ * (CSD_TYPE_TTWU). See Documentation/cpu-proxy.rst, "The allow-list".
  */
 typedef void (*cpu_proxy_func_t)(void *info);
-void cpu_proxy_register_hw_bound(const cpu_proxy_func_t *funcs, unsigned int n);
-bool cpu_proxy_hw_bound(cpu_proxy_func_t func);
-void cpu_proxy_need_native(void);
+
+enum cpu_proxy_call_how {
+	CPU_PROXY_CALL_NATIVE,
+	CPU_PROXY_CALL_RUN,
+	CPU_PROXY_CALL_ACK,
+};
+
+struct cpu_proxy_call {
+	cpu_proxy_func_t func;
+	enum cpu_proxy_call_how how;
+};
+
+#define CPU_PROXY_RUN(fn)	{ .func = (fn), .how = CPU_PROXY_CALL_RUN }
+#define CPU_PROXY_ACK(fn)	{ .func = (fn), .how = CPU_PROXY_CALL_ACK }
+
+void cpu_proxy_allow_calls(const struct cpu_proxy_call *calls, unsigned int n);
+enum cpu_proxy_call_how cpu_proxy_call_how(cpu_proxy_func_t func);
+
+#define CPU_PROXY_CALLS(name, ...)					\
+	static const struct cpu_proxy_call name##_cpu_proxy_calls[] = {	\
+		__VA_ARGS__						\
+	};								\
+	static int __init name##_cpu_proxy_calls_init(void)		\
+	{								\
+		cpu_proxy_allow_calls(name##_cpu_proxy_calls,		\
+				      ARRAY_SIZE(name##_cpu_proxy_calls)); \
+		return 0;						\
+	}								\
+	core_initcall(name##_cpu_proxy_calls_init)
+
+/* A pass found work only the parked CPU may run (CPU_PROXY_WHY_*). */
+void cpu_proxy_need_native(unsigned int why);
+
+/*
+ * Hardware-bound work met in a pass (a timer that polls the CPU's own
+ * machine-check banks, say), deferred to the parked CPU itself.
+ */
+struct cpu_proxy_native {
+	struct llist_node node;
+	unsigned long pending;
+	void (*func)(struct cpu_proxy_native *w);
+};
+
+static inline void cpu_proxy_native_init(struct cpu_proxy_native *w,
+					 void (*func)(struct cpu_proxy_native *w))
+{
+	w->pending = 0;
+	w->func = func;
+}
+
+bool cpu_proxy_defer_native(struct cpu_proxy_native *w);
+
+#ifdef CONFIG_TEST_CPU_PROXY
+/* Test hooks: widen the last steps of a parked CPU before hlt ... */
+extern unsigned int cpu_proxy_test_halt_spin;
+extern atomic_t cpu_proxy_test_in_window;
+/* ... and how long passes keep their proxy's interrupts off. */
+struct cpu_proxy_test_passes {
+	u64 max_ns;
+	atomic_long_t passes;
+	atomic_long_t over_100us;
+	atomic_long_t over_1ms;
+};
+
+extern struct cpu_proxy_test_passes cpu_proxy_test_passes;
+/* ... and the CPU with the do_timer duty (kernel/time/tick-common.c). */
+int cpu_proxy_test_timekeeper(void);
+#endif
+
+/* irq_work was queued in a pass; see kernel/irq_work.c. */
+void cpu_proxy_raise_irq_work(void);
 
 /* Park loop entry and exit, proxy assignment (driven by the Rust core). */
+int cpu_proxy_can_park(const struct cpumask *set);
 int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns);
-int cpu_proxy_leave(unsigned int cpu, u64 timeout_ns);
+void cpu_proxy_leave(unsigned int cpu, u64 timeout_ns);
 void cpu_proxy_leave_set(const struct cpumask *set);
-void cpu_proxy_wq_lock(void);
-int cpu_proxy_wq_unbind(unsigned int cpu, u64 timeout_ns);
-void cpu_proxy_wq_unlock(void);
 void cpu_proxy_set_proxy(unsigned int cpu, int proxy);
 int cpu_proxy_get_proxy(unsigned int cpu);
+
+/*
+ * The CPU to queue work on for one queued from @cpu with no CPU asked for:
+ * @cpu, unless it is parked (the work comes from its proxy's pass), then
+ * its proxy. One static branch while nothing is parked.
+ */
+static __always_inline int cpu_proxy_queue_cpu(int cpu)
+{
+	if (cpu_proxy_parked(cpu)) {
+		int proxy = cpu_proxy_get_proxy(cpu);
+
+		if (proxy >= 0)
+			return proxy;
+	}
+	return cpu;
+}
+
 u32 cpu_proxy_cpu_package(unsigned int cpu);
 u32 cpu_proxy_cpu_core(unsigned int cpu);
+bool cpu_proxy_cpu_housekeeping(unsigned int cpu);
 int cpu_proxy_cpu_down(unsigned int cpu);	/* Rust */
 void cpu_proxy_note_proxied_ipi(void);
 void cpu_proxy_note_proxy_entry(void);
@@ -191,8 +323,14 @@ bool cpu_proxy_stop_parked(struct cpumask *stopping, const struct cpumask *keep)
 void cpu_proxy_hold_parked(bool stop);
 void cpu_proxy_unstop_parked(void);
 
+/* Architecture: can CPUs be parked here? 0 or -EOPNOTSUPP. */
+int arch_cpu_proxy_supported(void);
 /* Architecture: run @fn(@arg) on this CPU's hardware as @cpu. */
 void arch_cpu_proxy_run(unsigned int cpu, void (*fn)(void *), void *arg);
+/* Architecture: leave a pass for good, as this CPU's hardware (a panic). */
+void arch_cpu_proxy_leave_context(void);
+/* A panic begins: if in a pass, it goes on as the proxy. */
+void cpu_proxy_panic(void);
 /* Architecture: an interrupt that wakes @cpu itself, never redirected. */
 void arch_cpu_proxy_wake(unsigned int cpu);
 /* Architecture: the same for every CPU of @mask, at once where it can. */
@@ -208,16 +346,6 @@ void arch_cpu_proxy_take_latched(void);
 struct clock_event_device;
 struct clock_event_device *
 tick_swap_this_cpu_device(struct clock_event_device *newdev);
-
-/*
- * Workqueue: unbind a parked CPU's per-CPU pools, in halves (one on it,
- * one by the parker, under workqueue_park_lock()), and rebind them.
- */
-void workqueue_park_lock(void);
-void workqueue_park_unlock(void);
-void workqueue_park_cpu_local(unsigned int cpu);
-void workqueue_park_cpu_unbind(unsigned int cpu);
-void workqueue_unpark_cpu(unsigned int cpu);
 
 /* Soft-lockup watchdog: stop and restart watching a parked CPU. */
 void lockup_detector_park_cpu(unsigned int cpu);
@@ -236,7 +364,7 @@ void sched_parked_idle_enter(void);
 void sched_parked_idle_exit(void);
 
 /* Implemented in kernel/sched/core.c. */
-void sched_cpu_park(unsigned int cpu);
+int sched_cpu_park(unsigned int cpu);
 int sched_cpu_park_wait(unsigned int cpu, u64 timeout_ns);
 void sched_cpu_unpark(unsigned int cpu);
 
@@ -283,6 +411,12 @@ static inline bool cpu_proxy_mask_batch(void)
 	return READ_ONCE(cpuhp_mask_batch);
 }
 
+/*
+ * Unpark every parked CPU, with cpu_maps_update_begin() held by the caller
+ * (suspend, freeze_secondary_cpus()) (Rust).
+ */
+void cpu_proxy_unpark_all_locked(void);
+
 /* Glue called by the Rust core; see kernel/cpu_proxy_glue.c. */
 void cpu_proxy_lock(void);
 void cpu_proxy_unlock(void);
@@ -327,7 +461,12 @@ static inline void cpu_proxy_irq_claim(void)
 {
 }
 
-static inline void cpu_proxy_nmi_claim(void)
+static inline bool cpu_proxy_nmi_claim(void)
+{
+	return false;
+}
+
+static inline void cpu_proxy_nmi_release(bool halted)
 {
 }
 
@@ -360,6 +499,24 @@ static inline bool cpu_proxy_in_proxy(void)
 	return false;
 }
 
+static inline unsigned int cpu_proxy_hw_cpu(void)
+{
+	return smp_processor_id();
+}
+
+static inline int cpu_proxy_queue_cpu(int cpu)
+{
+	return cpu;
+}
+
+static inline void cpu_proxy_panic(void)
+{
+}
+
+static inline void cpu_proxy_unpark_all_locked(void)
+{
+}
+
 static inline bool cpu_proxy_mask_batch(void)
 {
 	return false;
@@ -372,6 +529,25 @@ static inline bool cpu_proxy_idle_parks(void)
 
 static inline void cpu_proxy_idle(void)
 {
+}
+
+static inline void cpu_proxy_raise_irq_work(void)
+{
+}
+
+#define CPU_PROXY_CALLS(name, ...)	static_assert(1, #name)
+
+struct cpu_proxy_native {
+};
+
+static inline void cpu_proxy_native_init(struct cpu_proxy_native *w,
+					 void (*func)(struct cpu_proxy_native *w))
+{
+}
+
+static inline bool cpu_proxy_defer_native(struct cpu_proxy_native *w)
+{
+	return false;
 }
 
 #endif /* CONFIG_CPU_PROXY */

@@ -115,12 +115,32 @@ unsafe extern "C" fn cpu_proxy_hotplug_write(buf: *const c_char, len: usize, up:
     }
 }
 
-/// Counts a parked CPU leaving its idle sleep.
+// The reasons a parked CPU wakes are bits C sets and Rust counts.
+const _: () = {
+    assert!(stats::why::CALL == bindings::CPU_PROXY_WHY_CALL);
+    assert!(stats::why::TASK == bindings::CPU_PROXY_WHY_TASK);
+    assert!(stats::why::SOFTIRQ == bindings::CPU_PROXY_WHY_SOFTIRQ);
+    assert!(stats::why::HW == bindings::CPU_PROXY_WHY_HW);
+    assert!(stats::why::OTHER == bindings::CPU_PROXY_WHY_OTHER);
+};
+
+/// Counts a parked CPU leaving its idle sleep, and why (`CPU_PROXY_WHY_*`
+/// bits).
 #[no_mangle]
-extern "C" fn cpu_proxy_note_wakeup() {
-    stats::STATS
-        .wakeups_while_parked
-        .fetch_add(1, Ordering::Relaxed);
+extern "C" fn cpu_proxy_note_wakeup(why: ffi::c_uint) {
+    stats::STATS.note_wakeup(why);
+}
+
+/// Unparks every parked CPU; see `include/linux/cpu_proxy.h`.
+///
+/// # Safety
+///
+/// The caller holds `cpu_maps_update_begin()`.
+#[no_mangle]
+unsafe extern "C" fn cpu_proxy_unpark_all_locked() {
+    // SAFETY: the caller holds the lock, by the function's safety
+    // requirements.
+    unsafe { park::unpark_all_locked() };
 }
 
 /// Counts a parked CPU that a `stop_machine()` counted as stopped.

@@ -7,12 +7,18 @@
 //! it is checked by the type system rather than by convention.
 
 use crate::{cpumask::Cpumask, plan::Place};
-use core::marker::PhantomData;
 use kernel::{bindings, error::to_result, prelude::*};
 
 /// Holds `cpu_maps_update_begin()`: no CPU goes online or offline, and no
 /// other park or unpark runs, while this exists.
-pub(crate) struct MapsGuard(());
+///
+/// # Invariants
+///
+/// The lock is held for as long as this exists; `owned` says whether it
+/// was taken by [`MapsGuard::lock`], and is then released on drop.
+pub(crate) struct MapsGuard {
+    owned: bool,
+}
 
 impl MapsGuard {
     /// Takes the lock; may sleep.
@@ -20,7 +26,29 @@ impl MapsGuard {
         // SAFETY: called from process context (sysfs writes); released in
         // `drop`.
         unsafe { bindings::cpu_proxy_lock() };
-        Self(())
+        // INVARIANT: the lock was just taken, and is ours to release.
+        Self { owned: true }
+    }
+
+    /// Stands for the lock a caller already holds, and does not release
+    /// it.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds `cpu_maps_update_begin()` for as long as the
+    /// returned guard exists.
+    pub(crate) unsafe fn assume_held() -> Self {
+        // INVARIANT: held by the caller, by the function's safety
+        // requirements; not ours to release.
+        Self { owned: false }
+    }
+
+    /// Can the CPUs of `set` be parked on this machine? `EOPNOTSUPP`, with
+    /// a log line, if not.
+    pub(crate) fn can_park(&self, set: &Cpumask) -> Result {
+        // SAFETY: the lock is held (`self`); `set` is a valid mask of
+        // online CPUs.
+        to_result(unsafe { bindings::cpu_proxy_can_park(set.as_ptr()) })
     }
 
     /// A snapshot of `cpu_online_mask`.
@@ -98,11 +126,13 @@ impl MapsGuard {
     }
 
     /// Starts parking `cpu`: inactive, tasks pushed away. Needs
-    /// `set_parked(cpu, true)` first.
-    pub(crate) fn sched_park(&self, cpu: u32) {
+    /// `set_parked(cpu, true)` first. `EBUSY`, with nothing changed, if
+    /// the deadline bandwidth admitted would no longer fit on the CPUs
+    /// that stay active.
+    pub(crate) fn sched_park(&self, cpu: u32) -> Result {
         // SAFETY: the lock is held (`self`); `cpu` is online and marked
         // parked by the caller.
-        unsafe { bindings::sched_cpu_park(cpu) };
+        to_result(unsafe { bindings::sched_cpu_park(cpu) })
     }
 
     /// Waits until `cpu` runs only its idle task; `EBUSY` after
@@ -112,48 +142,45 @@ impl MapsGuard {
         to_result(unsafe { bindings::sched_cpu_park_wait(cpu, timeout_ns) })
     }
 
-    /// Holds off workqueue worker attach and detach while CPUs park, so
-    /// that their per-CPU pools can be unbound ([`WqParkGuard`]).
-    pub(crate) fn wq_park_lock(&self) -> WqParkGuard<'_> {
-        // SAFETY: process context; the lock is held (`self`); released
-        // when the returned guard is dropped.
-        unsafe { bindings::cpu_proxy_wq_lock() };
-        WqParkGuard(PhantomData)
+    /// Tells `cpu` to park: it goes from its last task into its park loop.
+    /// Needs `set_parked(cpu, true)` and a proxy (`set_proxy`) first.
+    pub(crate) fn proxy_tell(&self, cpu: u32) -> Result {
+        // SAFETY: the lock is held (`self`); `cpu` is online, parked and
+        // has a proxy.
+        to_result(unsafe { bindings::cpu_proxy_enter(cpu, 0) })
     }
 
-    /// Waits until `cpu`, told to park ([`WqParkGuard::proxy_tell`]) and
-    /// with its pools unbound, is in its park loop, where its proxy stands
-    /// in for it; `EBUSY` after `timeout_ns`, and then `cpu` is out of
-    /// the loop again.
-    /// Takes `&mut self` so that no [`WqParkGuard`] is held meanwhile.
-    pub(crate) fn proxy_enter(&mut self, cpu: u32, timeout_ns: u64) -> Result {
+    /// Waits until `cpu`, told to park ([`Self::proxy_tell`]), is in its
+    /// park loop, where its proxy stands in for it; `EBUSY` after
+    /// `timeout_ns`, `EINTR` if the writer is killed, and then `cpu` is
+    /// out of the loop again.
+    pub(crate) fn proxy_enter(&self, cpu: u32, timeout_ns: u64) -> Result {
         if timeout_ns == 0 {
             return Err(EINVAL);
         }
-        // A `WqParkGuard` would borrow `self`: the workqueue park lock is
-        // not held.
-        // SAFETY: the lock is held (`self`), the workqueue park lock is
-        // not; `cpu` is online, parked and has a proxy (`set_proxy`).
+        // SAFETY: the lock is held (`self`); `cpu` is online, parked and
+        // has a proxy (`set_proxy`).
         to_result(unsafe { bindings::cpu_proxy_enter(cpu, timeout_ns) })
     }
 
     /// Tells every CPU of `set` to leave its park loop, with one wakeup
     /// for the set; [`Self::proxy_leave`] then waits for each.
-    /// Takes `&mut self` so that no [`WqParkGuard`] is held meanwhile.
-    pub(crate) fn proxy_leave_set(&mut self, set: &Cpumask) {
-        // SAFETY: the lock is held (`self`) and the workqueue park lock is
-        // not; `set` is a valid mask of online CPUs.
+    pub(crate) fn proxy_leave_set(&self, set: &Cpumask) {
+        // SAFETY: the lock is held (`self`); `set` is a valid mask of
+        // online CPUs.
         unsafe { bindings::cpu_proxy_leave_set(set.as_ptr()) };
     }
 
     /// Makes `cpu` leave its park loop and run its own context again, and
-    /// waits for it (tells it too, unless [`Self::proxy_leave_set`] did);
-    /// `EBUSY` after `timeout_ns`.
-    /// Takes `&mut self` so that no [`WqParkGuard`] is held meanwhile.
-    pub(crate) fn proxy_leave(&mut self, cpu: u32, timeout_ns: u64) -> Result {
-        // SAFETY: the lock is held (`self`) and the workqueue park lock is
-        // not; `cpu` is online.
-        to_result(unsafe { bindings::cpu_proxy_leave(cpu, timeout_ns) })
+    /// waits for it (tells it too, unless [`Self::proxy_leave_set`] did).
+    /// The wait can neither be killed nor time out: until `cpu` is out,
+    /// its proxy is all that serves it, so its proxy may not be dropped.
+    /// It warns every `warn_ns` meanwhile; it is short, as a CPU told to
+    /// leave and woken leaves at once (or once a `stop_machine()` that
+    /// holds it ends).
+    pub(crate) fn proxy_leave(&self, cpu: u32, warn_ns: u64) {
+        // SAFETY: the lock is held (`self`); `cpu` is online.
+        unsafe { bindings::cpu_proxy_leave(cpu, warn_ns) };
     }
 
     /// Lets `cpu` run tasks again.
@@ -161,37 +188,6 @@ impl MapsGuard {
         // SAFETY: the lock is held (`self`); `cpu` was passed to
         // `sched_park`.
         unsafe { bindings::sched_cpu_unpark(cpu) };
-    }
-}
-
-/// Holds `workqueue_park_lock()` for a set of CPUs being parked: each
-/// parking CPU does its half of unbinding its per-CPU pools on its way to
-/// the park loop, the holder does the other half ([`Self::unbind`]).
-/// Dropping it finishes what the CPUs started and withdraws what they did
-/// not; only then may a CPU be unparked.
-pub(crate) struct WqParkGuard<'a>(PhantomData<&'a MapsGuard>);
-
-impl WqParkGuard<'_> {
-    /// Tells `cpu` to park: it goes from its last task into its park loop.
-    /// Needs `set_parked(cpu, true)` and a proxy (`set_proxy`) first.
-    pub(crate) fn proxy_tell(&self, cpu: u32) -> Result {
-        // SAFETY: the map lock and the workqueue park lock are held
-        // (`self`); `cpu` is online, parked and has a proxy.
-        to_result(unsafe { bindings::cpu_proxy_enter(cpu, 0) })
-    }
-
-    /// Waits until `cpu`, told to park, did its half of unbinding its
-    /// per-CPU pools, then does the rest; `EBUSY` after `timeout_ns`.
-    pub(crate) fn unbind(&self, cpu: u32, timeout_ns: u64) -> Result {
-        // SAFETY: process context, the workqueue park lock is held (`self`).
-        to_result(unsafe { bindings::cpu_proxy_wq_unbind(cpu, timeout_ns) })
-    }
-}
-
-impl Drop for WqParkGuard<'_> {
-    fn drop(&mut self) {
-        // SAFETY: `self` was created by `wq_park_lock`, and is dropped once.
-        unsafe { bindings::cpu_proxy_wq_unlock() };
     }
 }
 
@@ -204,13 +200,21 @@ pub(crate) fn proxies(n: u32) -> Result<(KVec<i32>, KVec<Place>)> {
         // SAFETY: `cpu` is below `nr_cpu_ids`; all three only read.
         proxy.push(unsafe { bindings::cpu_proxy_get_proxy(cpu) }, GFP_KERNEL)?;
         // SAFETY: as above.
-        let (package, core) = unsafe {
+        let (package, core, housekeeping) = unsafe {
             (
                 bindings::cpu_proxy_cpu_package(cpu),
                 bindings::cpu_proxy_cpu_core(cpu),
+                bindings::cpu_proxy_cpu_housekeeping(cpu),
             )
         };
-        place.push(Place { package, core }, GFP_KERNEL)?;
+        place.push(
+            Place {
+                package,
+                core,
+                housekeeping,
+            },
+            GFP_KERNEL,
+        )?;
     }
     Ok((proxy, place))
 }
@@ -228,7 +232,10 @@ pub(crate) unsafe fn set_proxy(cpu: u32, proxy: i32) {
 
 impl Drop for MapsGuard {
     fn drop(&mut self) {
-        // SAFETY: `self` was created by `lock`, and is dropped once.
-        unsafe { bindings::cpu_proxy_unlock() };
+        if self.owned {
+            // SAFETY: `self` took the lock in `lock` (type invariant), and
+            // is dropped once.
+            unsafe { bindings::cpu_proxy_unlock() };
+        }
     }
 }

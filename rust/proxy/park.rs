@@ -9,7 +9,9 @@
 //! about one push round, not k. A CPU that does not drain in time fails the
 //! whole write with `EBUSY` (`EINTR` if the writer is killed meanwhile)
 //! and the set is rolled back: a write either changes all it names or
-//! nothing.
+//! nothing. A rollback waits, whatever happens to the writer, until every
+//! CPU it touched is out of its park loop before it drops that CPU's
+//! proxy: until then the proxy is all that serves the CPU.
 
 use crate::{
     cpulist,
@@ -64,6 +66,7 @@ pub(crate) fn write(input: &[u8], park: bool) -> Result {
         return Ok(());
     }
     if park {
+        guard.can_park(&change)?;
         park_set(&mut guard, &change)?;
         STATS.parks.fetch_add(n.into(), Ordering::Relaxed);
     } else {
@@ -133,25 +136,20 @@ fn park_set(guard: &mut MapsGuard, set: &Cpumask) -> Result {
         return Err(e);
     }
     // Told next, each CPU goes from its last task straight into its park
-    // loop, unbinding its per-CPU workqueue pools on the way: it does its
-    // half from its idle task, this writer the rest, under a lock that
-    // holds off worker attach and detach, dropped as soon as all are done.
-    // Meanwhile this writer moves the device interrupts off the set: one
-    // that fires on a CPU before it moved is handled there, in or out of
-    // its loop. Telling cannot fail: every CPU of the set has a proxy now.
-    let mut result;
-    {
-        let wq = guard.wq_park_lock();
-        plan::for_each_bit(cpus, |cpu| {
-            let _ = wq.proxy_tell(cpu);
-            guard.sched_park(cpu);
-        });
+    // loop. Telling cannot fail: every CPU of the set has a proxy now.
+    // Leaving the active CPUs can: the deadline bandwidth admitted must
+    // still fit on those that stay, as for an offline. Meanwhile this
+    // writer moves the device interrupts off the set: one that fires on a
+    // CPU before it moved is handled there, in or out of its loop.
+    let mut result = Ok(());
+    plan::for_each_bit(cpus, |cpu| {
+        if result.is_ok() {
+            let _ = guard.proxy_tell(cpu);
+            result = guard.sched_park(cpu);
+        }
+    });
+    if result.is_ok() {
         result = guard.irqs_park(set);
-        plan::for_each_bit(cpus, |cpu| {
-            if result.is_ok() {
-                result = wq.unbind(cpu, DRAIN_TIMEOUT_NS);
-            }
-        });
     }
     plan::for_each_bit(cpus, |cpu| {
         if result.is_ok() {
@@ -171,14 +169,10 @@ fn unpark_set(guard: &mut MapsGuard, set: &Cpumask) {
     let cpus = set.words();
     // Every CPU is told first, with one wakeup, and they wake together
     // while this writer gives their device interrupts back; then it
-    // waits for each.
+    // waits for each, and only then drops their proxies.
     guard.proxy_leave_set(set);
     guard.irqs_unpark(set);
-    plan::for_each_bit(cpus, |cpu| {
-        if guard.proxy_leave(cpu, DRAIN_TIMEOUT_NS).is_err() {
-            pr_warn!("unpark: CPU{} did not leave its park loop\n", cpu);
-        }
-    });
+    plan::for_each_bit(cpus, |cpu| guard.proxy_leave(cpu, DRAIN_TIMEOUT_NS));
     plan::for_each_bit(cpus, |cpu| guard.sched_unpark(cpu));
     plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, false));
     // Dropping proxies cannot fail for want of an active CPU; only for
@@ -186,6 +180,29 @@ fn unpark_set(guard: &mut MapsGuard, set: &Cpumask) {
     // (nothing is sent to them).
     // SAFETY: `guard` holds the lock.
     let _ = unsafe { reproxy() };
+}
+
+/// Unparks every parked CPU, for a caller that already holds
+/// `cpu_maps_update_begin()` (suspend takes every CPU but one down).
+///
+/// # Safety
+///
+/// The caller holds `cpu_maps_update_begin()`.
+pub(crate) unsafe fn unpark_all_locked() {
+    // SAFETY: the caller holds the lock, by the function's safety
+    // requirements, for the whole of this function.
+    let mut guard = unsafe { MapsGuard::assume_held() };
+    let Ok(parked) = guard.parked() else {
+        pr_err!("unpark: out of memory; parked CPUs left parked\n");
+        return;
+    };
+    let n: u32 = parked.words().iter().map(|w| w.count_ones()).sum();
+    if n == 0 {
+        return;
+    }
+    pr_info!("unparking {} CPUs\n", n);
+    unpark_set(&mut guard, &parked);
+    STATS.unparks.fetch_add(n.into(), Ordering::Relaxed);
 }
 
 /// Handles a write of `input` to `offline` (`up == false`) or `online`:

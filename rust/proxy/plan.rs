@@ -145,14 +145,18 @@ fn bit(words: &[usize], cpu: usize) -> bool {
         .is_some_and(|w| (w >> (cpu % b)) & 1 == 1)
 }
 
-/// Where a CPU sits, for proxy choice: its physical package, and its core
-/// (a number SMT siblings share, unique in the system).
+/// Where a CPU sits, for proxy choice: its physical package, its core (a
+/// number SMT siblings share, unique in the system), and whether it does
+/// the kernel's housekeeping (it is not isolated from the scheduler or
+/// the tick by `isolcpus=` or `nohz_full=`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Place {
     /// The physical package.
     pub(crate) package: u32,
     /// The core: its first CPU.
     pub(crate) core: u32,
+    /// A housekeeping CPU, which may take a parked CPU's interrupt work.
+    pub(crate) housekeeping: bool,
 }
 
 /// Chooses a proxy for every parked CPU.
@@ -161,12 +165,14 @@ pub(crate) struct Place {
 /// updated in place; `load` is scratch of the same length. A parked CPU
 /// keeps its proxy while that stays active (so a park write moves no
 /// existing assignment it does not have to). Otherwise it gets an active
-/// SMT sibling (the same `place(cpu).core`), else an active CPU of its own
-/// package, else any active CPU; among those, the one that proxies the
-/// fewest parked CPUs, ties to the lowest CPU number. Proxies stay close
-/// to the CPU whose data they touch (a sibling shares its caches, and has
-/// its core to itself while it is parked), and are spread. A CPU that is
-/// not parked gets [`NO_PROXY`].
+/// housekeeping CPU if there is one: a CPU isolated for latency-sensitive
+/// work is not given another CPU's timers and softirqs. Among those, an
+/// SMT sibling (the same `place(cpu).core`), else a CPU of its own
+/// package, else any; among those, the one that proxies the fewest parked
+/// CPUs, ties to the lowest CPU number. Proxies stay close to the CPU
+/// whose data they touch (a sibling shares its caches, and has its core
+/// to itself while it is parked), and are spread. A CPU that is not
+/// parked gets [`NO_PROXY`].
 ///
 /// Returns false, leaving some parked CPU without a proxy, only if no CPU
 /// is active.
@@ -191,10 +197,11 @@ pub(crate) fn assign_proxies(
             continue;
         }
         let home = place(c as u32);
-        let mut best: Option<(bool, bool, u32, usize)> = None;
+        let mut best: Option<(bool, bool, bool, u32, usize)> = None;
         for p in (0..n).filter(|&p| bit(active, p)) {
             let there = place(p as u32);
             let key = (
+                !there.housekeeping,
                 there.package != home.package,
                 there.core != home.core,
                 load[p],
@@ -206,7 +213,7 @@ pub(crate) fn assign_proxies(
             }
         }
         match best {
-            Some((_, _, _, p)) => {
+            Some((_, _, _, _, p)) => {
                 *slot = p as i32;
                 load[p] += 1;
             }
@@ -355,10 +362,23 @@ mod tests {
         core: &[u32],
         proxy: &mut [i32],
     ) -> bool {
+        assign_hk(parked, active, pkg, core, &[], proxy)
+    }
+
+    /// As `assign_smt`, with the CPUs of `isolated` not housekeeping.
+    fn assign_hk(
+        parked: &[u32],
+        active: &[u32],
+        pkg: &[u32],
+        core: &[u32],
+        isolated: &[u32],
+        proxy: &mut [i32],
+    ) -> bool {
         let mut load = [0u32; 8];
         let place = |c: u32| Place {
             package: pkg[c as usize],
             core: core[c as usize],
+            housekeeping: !isolated.contains(&c),
         };
         assign_proxies(
             &m(parked),
@@ -422,6 +442,39 @@ mod tests {
     }
 
     #[test]
+    fn housekeeping_cpus_come_first() {
+        // CPU 1 is isolated: CPU 0's proxy is 2, not 1, on one package.
+        let pkg = [0; 8];
+        let core = [0, 1, 2, 3, 4, 5, 6, 7];
+        let mut proxy = [NO_PROXY; 8];
+        assert!(assign_hk(
+            &[0],
+            &all_but(&[0]),
+            &pkg,
+            &core,
+            &[1],
+            &mut proxy
+        ));
+        assert_eq!(proxy[0], 2);
+        // Before an SMT sibling that is isolated, and before the package.
+        let mut proxy = [NO_PROXY; 8];
+        let (pkg2, core2) = ([0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 2, 2, 4, 4, 6, 6]);
+        assert!(assign_hk(
+            &[7],
+            &all_but(&[7]),
+            &pkg2,
+            &core2,
+            &[0, 1, 2, 3, 6],
+            &mut proxy
+        ));
+        assert_eq!(proxy[7], 4);
+        // With no housekeeping CPU active, an isolated one rather than none.
+        let mut proxy = [NO_PROXY; 8];
+        assert!(assign_hk(&[0], &[1, 2], &pkg, &core, &[1, 2], &mut proxy));
+        assert_eq!(proxy[0], 1);
+    }
+
+    #[test]
     fn proxies_are_active_spread_and_local() {
         let pkg = [0, 0, 0, 0, 1, 1, 1, 1];
         let mut proxy = [NO_PROXY; 8];
@@ -458,35 +511,54 @@ mod tests {
 
     #[test]
     fn assign_invariants_exhaustive() {
-        // Every parked CPU of 6 gets an active proxy, an SMT sibling if one
-        // is active, else one of its package if one is active; with every
-        // CPU its own core, and with two cores of two threads.
+        // Every parked CPU of 6 gets an active proxy: a housekeeping one if
+        // one is active; among those, an SMT sibling if one is active, else
+        // one of its package if one is active. With every CPU its own core,
+        // and with two cores of two threads; with no CPU isolated, and with
+        // some.
         let pkg = [0, 0, 0, 1, 1, 1];
+        let isolations: [&[u32]; 3] = [&[], &[1], &[0, 4]];
         for core in [[0, 1, 2, 3, 4, 5], [0, 0, 2, 3, 3, 5]] {
-            for parked in 0u32..64 {
-                let active: Vec<u32> = (0..6).filter(|c| parked & (1 << c) == 0).collect();
-                let pk: Vec<u32> = (0..6).filter(|c| parked & (1 << c) != 0).collect();
-                let mut proxy = [NO_PROXY; 6];
-                let ok = assign_smt(&pk, &active, &pkg, &core, &mut proxy);
-                assert_eq!(ok, !active.is_empty() || pk.is_empty());
-                if !ok {
-                    continue;
+            for isolated in isolations {
+                for parked in 0u32..64 {
+                    check_assignment(parked, &pkg, &core, isolated);
                 }
-                let near = |same: &dyn Fn(u32) -> bool| active.iter().any(|&a| same(a));
-                for c in 0..6u32 {
-                    let p = proxy[c as usize];
-                    let (ci, pi) = (c as usize, p as usize);
-                    if !pk.contains(&c) {
-                        assert_eq!(p, NO_PROXY);
-                        continue;
-                    }
-                    assert!(active.contains(&(p as u32)), "{parked:#x}: {c} -> {p}");
-                    if near(&|a| core[a as usize] == core[ci]) {
-                        assert_eq!(core[pi], core[ci], "{parked:#x}: {c} -> {p}");
-                    } else if near(&|a| pkg[a as usize] == pkg[ci]) {
-                        assert_eq!(pkg[pi], pkg[ci], "{parked:#x}: {c} -> {p}");
-                    }
-                }
+            }
+        }
+    }
+
+    fn check_assignment(parked: u32, pkg: &[u32; 6], core: &[u32; 6], isolated: &[u32]) {
+        let active: Vec<u32> = (0..6).filter(|c| parked & (1 << c) == 0).collect();
+        let pk: Vec<u32> = (0..6).filter(|c| parked & (1 << c) != 0).collect();
+        let mut proxy = [NO_PROXY; 6];
+        let ok = assign_hk(&pk, &active, pkg, core, isolated, &mut proxy);
+        assert_eq!(ok, !active.is_empty() || pk.is_empty());
+        if !ok {
+            return;
+        }
+        let hk = |a: u32| !isolated.contains(&a);
+        // The candidates: the housekeeping active CPUs, if there are any.
+        let cand: Vec<u32> = if active.iter().any(|&a| hk(a)) {
+            active.iter().copied().filter(|&a| hk(a)).collect()
+        } else {
+            active.clone()
+        };
+        let near = |same: &dyn Fn(u32) -> bool| cand.iter().any(|&a| same(a));
+        for c in 0..6u32 {
+            let p = proxy[c as usize];
+            let (ci, pi) = (c as usize, p as usize);
+            if !pk.contains(&c) {
+                assert_eq!(p, NO_PROXY);
+                continue;
+            }
+            assert!(
+                cand.contains(&(p as u32)),
+                "{parked:#x} {isolated:?}: {c} -> {p}"
+            );
+            if near(&|a| core[a as usize] == core[ci]) {
+                assert_eq!(core[pi], core[ci], "{parked:#x} {isolated:?}: {c} -> {p}");
+            } else if near(&|a| pkg[a as usize] == pkg[ci]) {
+                assert_eq!(pkg[pi], pkg[ci], "{parked:#x} {isolated:?}: {c} -> {p}");
             }
         }
     }

@@ -31,6 +31,31 @@ pub(crate) struct Stats {
     pub(crate) wakeups_while_parked: AtomicU64,
     /// Parked CPUs that a `stop_machine()` counted as stopped, left halted.
     pub(crate) stop_machine_held: AtomicU64,
+    /// Of the wakeups: to run a cross-call not on the allow-list.
+    woken_call: AtomicU64,
+    /// Of the wakeups: to run a task (a per-CPU kthread, a work item's).
+    woken_task: AtomicU64,
+    /// Of the wakeups: to run softirqs its proxy could not run in time.
+    woken_softirq: AtomicU64,
+    /// Of the wakeups: to do hardware-bound work its proxy deferred to it.
+    woken_hw: AtomicU64,
+    /// Of the wakeups: anything else (a device interrupt, an NMI).
+    woken_other: AtomicU64,
+}
+
+/// Why a parked CPU woke (a bit of `CPU_PROXY_WHY_*`); one or more per
+/// wakeup, each counted in its own `woken_*` counter.
+pub(crate) mod why {
+    /// A cross-call not on the allow-list.
+    pub(crate) const CALL: u32 = 0x01;
+    /// A task to run.
+    pub(crate) const TASK: u32 = 0x02;
+    /// Softirqs its proxy could not run in time.
+    pub(crate) const SOFTIRQ: u32 = 0x04;
+    /// Hardware-bound work deferred to it.
+    pub(crate) const HW: u32 = 0x08;
+    /// Anything else.
+    pub(crate) const OTHER: u32 = 0x10;
 }
 
 impl Stats {
@@ -44,10 +69,33 @@ impl Stats {
             deferred_offlines: AtomicU64::new(0),
             wakeups_while_parked: AtomicU64::new(0),
             stop_machine_held: AtomicU64::new(0),
+            woken_call: AtomicU64::new(0),
+            woken_task: AtomicU64::new(0),
+            woken_softirq: AtomicU64::new(0),
+            woken_hw: AtomicU64::new(0),
+            woken_other: AtomicU64::new(0),
         }
     }
 
-    fn entries(&self) -> [(&'static str, &AtomicU64); 7] {
+    /// Counts a wakeup of a parked CPU, and each reason in `reasons` (bits
+    /// of [`why`]); a wakeup with none is counted as [`why::OTHER`].
+    pub(crate) fn note_wakeup(&self, reasons: u32) {
+        self.wakeups_while_parked.fetch_add(1, Ordering::Relaxed);
+        let reasons = if reasons == 0 { why::OTHER } else { reasons };
+        for (bit, counter) in [
+            (why::CALL, &self.woken_call),
+            (why::TASK, &self.woken_task),
+            (why::SOFTIRQ, &self.woken_softirq),
+            (why::HW, &self.woken_hw),
+            (why::OTHER, &self.woken_other),
+        ] {
+            if reasons & bit != 0 {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn entries(&self) -> [(&'static str, &AtomicU64); 12] {
         [
             ("parks", &self.parks),
             ("unparks", &self.unparks),
@@ -56,6 +104,11 @@ impl Stats {
             ("deferred_offlines", &self.deferred_offlines),
             ("wakeups_while_parked", &self.wakeups_while_parked),
             ("stop_machine_held", &self.stop_machine_held),
+            ("woken_call", &self.woken_call),
+            ("woken_task", &self.woken_task),
+            ("woken_softirq", &self.woken_softirq),
+            ("woken_hw", &self.woken_hw),
+            ("woken_other", &self.woken_other),
         ]
     }
 
@@ -130,9 +183,30 @@ mod tests {
                 ("deferred_offlines", 0),
                 ("wakeups_while_parked", u64::MAX),
                 ("stop_machine_held", 0),
+                ("woken_call", 0),
+                ("woken_task", 0),
+                ("woken_softirq", 0),
+                ("woken_hw", 0),
+                ("woken_other", 0),
             ]
         );
         assert!(text.ends_with('\n'));
+    }
+
+    #[test]
+    fn a_wakeup_counts_each_reason_once() {
+        let s = Stats::new();
+        s.note_wakeup(why::CALL | why::TASK);
+        s.note_wakeup(0);
+        s.note_wakeup(why::HW);
+        s.note_wakeup(why::SOFTIRQ | why::OTHER | 0x100);
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        assert_eq!(get(&s.wakeups_while_parked), 4);
+        assert_eq!(get(&s.woken_call), 1);
+        assert_eq!(get(&s.woken_task), 1);
+        assert_eq!(get(&s.woken_softirq), 1);
+        assert_eq!(get(&s.woken_hw), 1);
+        assert_eq!(get(&s.woken_other), 2);
     }
 
     #[test]

@@ -6,24 +6,37 @@
  * the preempt count and smp_processor_id() are all GS-relative. A proxy
  * switches its GS base to the parked CPU's per-CPU offset, so that the code
  * it then runs sees the parked CPU's identity and data, while the hardware
- * (local APIC, MSRs, TLB, FPU) stays the proxy's own.
+ * (local APIC, MSRs, TLB, FPU) stays the proxy's own. It also runs that
+ * code on the parked CPU's hardirq stack, which the halted CPU does not
+ * use, so that an unwinder started in the pass (a WARN's backtrace, say)
+ * finds a stack it knows.
  *
  * The GDT, and with it the per-CPU segment and TSC_AUX that paranoid entry
- * (NMI, #MC, #DB) uses to find its CPU, is not switched: an NMI on the
- * proxy during a pass still runs as the proxy. Maskable interrupts could
- * not tell, so the proxy keeps them out with the task priority register
- * even where the proxied code (softirqs) turns interrupts on.
+ * (NMI, #MC, #DB) uses to find its CPU, is not switched: with FSGSBASE,
+ * paranoid entry loads the GS base of the CPU it runs on from there, so an
+ * NMI on the proxy during a pass runs as the proxy. Without FSGSBASE, or
+ * with FRED, it would run as the parked CPU: parking is refused then
+ * (arch_cpu_proxy_supported()). Maskable interrupts could not tell, so the
+ * proxy keeps them out with the task priority register even where the
+ * proxied code (softirqs) turns interrupts on. An exception taken in a pass
+ * (a fault with a fixup, a kprobe's int3) runs as the parked CPU, as it
+ * would in that CPU's interrupt handler; cpu_proxy_claim_slow() tells it
+ * from the parked CPU's own wakeup by this hardware CPU's number, read from
+ * the GDT (arch_cpu_proxy_hw_cpu()).
  *
  * See Documentation/cpu-proxy.rst for what is proxied and what is not.
  */
 
 #include <linux/cpu_proxy.h>
-#include <linux/instrumentation.h>
 #include <linux/irqflags.h>
 #include <linux/percpu.h>
+#include <linux/printk.h>
 #include <asm/apic.h>
+#include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
+#include <asm/irq_stack.h>
 #include <asm/msr.h>
+#include <asm/segment.h>
 #include <asm/sync_core.h>
 #include <asm/tlbflush.h>
 
@@ -42,21 +55,91 @@ static __always_inline void cpu_proxy_write_tpr(unsigned long tpr)
 }
 
 /**
+ * arch_cpu_proxy_supported - can this machine's CPUs be parked?
+ *
+ * A proxy's pass runs under the parked CPU's GS base. Paranoid entry (NMI,
+ * #MC, #DB) taken in a pass must find the proxy's own per-CPU base: with
+ * FSGSBASE it loads it from the GDT's per-CPU segment, which a pass does
+ * not switch. Without FSGSBASE it keeps the GS base it finds, and with
+ * FRED events from kernel mode keep it too: an NMI on the proxy would then
+ * run as the parked CPU, and wait in cpu_proxy_nmi_claim() for the pass it
+ * interrupted. Refuse to park then.
+ *
+ * Context: any.
+ * Return: 0, or -EOPNOTSUPP (with a log line saying why).
+ */
+int arch_cpu_proxy_supported(void)
+{
+	if (cpu_feature_enabled(X86_FEATURE_FRED)) {
+		pr_warn_ratelimited("cpu-proxy: cannot park CPUs with FRED: NMIs taken by a proxy would run as the parked CPU\n");
+		return -EOPNOTSUPP;
+	}
+	if (!boot_cpu_has(X86_FEATURE_FSGSBASE)) {
+		pr_warn_ratelimited("cpu-proxy: cannot park CPUs without FSGSBASE (absent, or nofsgsbase): NMIs taken by a proxy would run as the parked CPU\n");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/**
+ * arch_cpu_proxy_hw_cpu - the number of the CPU whose hardware runs this
+ *
+ * Read from the limit of the GDT's per-CPU segment, as paranoid entry and
+ * the vDSO do, not from the GS base: in a proxy's pass this is the proxy's
+ * number while smp_processor_id() is the parked CPU's.
+ *
+ * Context: any, noinstr.
+ */
+noinstr unsigned int arch_cpu_proxy_hw_cpu(void)
+{
+	unsigned int p;
+
+	asm volatile("lsl %[seg], %[p]" : [p] "=r" (p) : [seg] "r" (__CPUNODE_SEG));
+	return p & VDSO_CPUNODE_MASK;
+}
+
+struct cpu_proxy_thunk {
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+/*
+ * The pass a proxy runs as this CPU, set in this CPU's slot by the proxy
+ * that owns its context, read on its hardirq stack as this CPU.
+ */
+static DEFINE_PER_CPU(struct cpu_proxy_thunk *, cpu_proxy_thunk_now);
+
+static void cpu_proxy_thunk(void)
+{
+	struct cpu_proxy_thunk *c = __this_cpu_read(cpu_proxy_thunk_now);
+
+	c->fn(c->arg);
+}
+
+/**
  * arch_cpu_proxy_run - run @fn(@arg) on this CPU's hardware as CPU @cpu
  * @cpu: the parked CPU to stand in for
  * @fn: what to run; it sees @cpu's per-CPU data, current and identity
  * @arg: its argument
  *
+ * @fn runs on @cpu's hardirq stack, which @cpu, halted in its idle task
+ * and waiting in cpu_proxy_irq_claim() for this to end if woken, does not
+ * use meanwhile; marked in use, so that nothing nests onto it again.
  * Noinline, and @fn is called through a pointer: the compiler must not
  * carry a "stable" per-CPU read (current, cpu_number) across the switch.
- * This CPU's user FPU state, if live, is saved first, since kernel FPU use
- * in @fn would see @cpu's (idle) task and not save it.
+ * This CPU's user FPU state, if live, is saved first: kernel FPU use in
+ * @fn would see @cpu's (idle) task and not save it. If this CPU's FPU is
+ * not usable here (it is in a kernel FPU section, or its bottom halves are
+ * off), the caller must keep @fn from using it: see cpu_proxy_service(),
+ * which runs such a pass without softirqs, so that irq_fpu_usable() is
+ * false for @cpu too.
  *
  * Context: interrupts off; the caller owns @cpu's context.
  */
 noinline void arch_cpu_proxy_run(unsigned int cpu, void (*fn)(void *), void *arg)
 {
 	unsigned long self = this_cpu_read(this_cpu_off);
+	struct cpu_proxy_thunk c = { .fn = fn, .arg = arg };
 	unsigned long tpr;
 	bool fpu;
 
@@ -67,13 +150,32 @@ noinline void arch_cpu_proxy_run(unsigned int cpu, void (*fn)(void *), void *arg
 	tpr = cpu_proxy_read_tpr();
 	cpu_proxy_write_tpr(15);
 
+	per_cpu(cpu_proxy_thunk_now, cpu) = &c;
 	wrmsrl(MSR_GS_BASE, per_cpu_offset(cpu));
-	fn(arg);
+	__this_cpu_write(pcpu_hot.hardirq_stack_inuse, true);
+	call_on_stack(__this_cpu_read(pcpu_hot.hardirq_stack_ptr),
+		      cpu_proxy_thunk, ASM_CALL_ARG0);
+	__this_cpu_write(pcpu_hot.hardirq_stack_inuse, false);
 	wrmsrl(MSR_GS_BASE, self);
 
 	cpu_proxy_write_tpr(tpr);
 	if (fpu)
 		kernel_fpu_end();
+}
+
+/**
+ * arch_cpu_proxy_leave_context - go back to this hardware's own identity
+ *
+ * For a panic raised in a pass: the rest of the panic runs as the proxy,
+ * which can stop the other CPUs, the parked one included, and be stopped
+ * by none. The pass is never finished, and the parked CPU's context is
+ * left as it was.
+ *
+ * Context: a pass (proxy context), interrupts off.
+ */
+void arch_cpu_proxy_leave_context(void)
+{
+	wrmsrl(MSR_GS_BASE, per_cpu_offset(arch_cpu_proxy_hw_cpu()));
 }
 
 /**
@@ -123,20 +225,41 @@ void arch_cpu_proxy_take_latched(void)
 	local_irq_disable();
 }
 
+/*
+ * Flush this CPU's whole TLB, global entries and every PCID included, as
+ * __flush_tlb_all() does, but in noinstr code: with INVPCID, or by
+ * toggling CR4.PGE in this CPU's CR4 as it is (not as the shadow says).
+ */
+static __always_inline void cpu_proxy_flush_tlb_all(void)
+{
+	unsigned long cr4;
+
+	if (cpu_feature_enabled(X86_FEATURE_INVPCID)) {
+		struct { u64 d[2]; } desc = { { 0, 0 } };
+
+		asm volatile("invpcid %[desc], %[type]"
+			     : : [desc] "m" (desc), [type] "r" (2UL /* all, globals too */)
+			     : "memory");
+		return;
+	}
+	asm volatile("mov %%cr4, %0" : "=r" (cr4) : : "memory");
+	asm volatile("mov %0, %%cr4" : : "r" (cr4 ^ X86_CR4_PGE) : "memory");
+	asm volatile("mov %0, %%cr4" : : "r" (cr4) : "memory");
+}
+
 /**
  * arch_cpu_proxy_resume - catch up on what a proxy acknowledged
  *
  * A parked CPU's proxy acknowledges TLB shootdowns and text-patching
  * syncs on its behalf; before the CPU runs anything of its own it flushes
  * its whole TLB, global entries and all PCIDs included, and serialises.
+ * Nothing here may be traced or probed: RCU does not watch this CPU yet.
  *
  * Context: interrupt or NMI entry of a waking parked CPU, before anything
  * else runs.
  */
 noinstr void arch_cpu_proxy_resume(void)
 {
-	instrumentation_begin();
-	__flush_tlb_all();
+	cpu_proxy_flush_tlb_all();
 	sync_core();
-	instrumentation_end();
 }
