@@ -22,6 +22,38 @@
  *            kernel addresses to it gets done, as it, and on time; read back
  *            one "<check> ok|FAIL <details>" line per check (see
  *            proxy_check_write())
+ *   warn_in_pass
+ *            write "<cpu>": with <cpu> parked, WARN once in a pass its
+ *            proxy runs for it, between two marker lines in the log
+ *            ("cpu-proxy-test: expected WARNING begins/ends"); read back
+ *            "cpu <n> ok"
+ *   panic_in_pass
+ *            write "<cpu>": with <cpu> parked, panic in a pass its proxy
+ *            runs for it (the panic job of the QEMU runner)
+ *   nmi_storm
+ *            write "<cpu> <nmis> [<stops>]": send that many NMIs to parked
+ *            <cpu>, one at a time, each once the last was taken, from
+ *            the function of a stop_machine() if <stops> is 1;
+ *            then check that its proxy still runs its timers; read back
+ *            "nmis <n> aimed <n> taken <n> timer_stopped <n> ok|FAIL"
+ *            (aimed: sent while the CPU was about to halt)
+ *   stop_work
+ *            write "<cpu> <rounds>": with <cpu> parked and stop_machine()
+ *            run over and over, queue that many work items on <cpu>, one
+ *            at a time, each waiting for this writer to go on; read back
+ *            "rounds <n> stops <n> ok|FAIL"
+ *   printk_sync
+ *            write "<cpu>": with <cpu> parked, a pass of its proxy holds the
+ *            printk CPU lock while the proxy takes an NMI that takes it
+ *            too; read back "cpu <n> proxied <0|1> nmi <0|1> ok|FAIL"
+ *   spin     write "<cpu> <ms>": a kthread bound to <cpu> runs for that
+ *            long without sleeping or being preempted (a park of <cpu>
+ *            waits for it)
+ *   timekeeper
+ *            read the CPU with the do_timer duty (-1: none, -2: boot)
+ *   passes   read how long proxies' passes kept their interrupts off since
+ *            the last write: "max_us <n> passes <n> over_100us <n>
+ *            over_1ms <n>"; write anything to start again
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -38,15 +70,20 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mutex.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/sort.h>
 #include <linux/stop_machine.h>
 #include <linux/timer.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 #include <asm/apic.h>
 #include <asm/msr.h>
+#include <asm/nmi.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
 
 #define PARSE_MAX_INPUT		256
 #define IPI_RTT_MAX_ITERATIONS	100000
@@ -207,16 +244,22 @@ static ssize_t ipi_rtt_write(struct file *file, const char __user *ubuf,
 		cond_resched();
 	}
 
-	sort(ns, iterations, sizeof(*ns), cmp_u64, NULL);
-	scoped_guard(mutex, &test_lock)
-		scnprintf(ipi_rtt_result, sizeof(ipi_rtt_result),
-			  "cpu %u from %d iterations %u min_ns %llu median_ns %llu p90_ns %llu max_ns %llu gap_us %u\n",
-			  cpu, from, iterations, ns[0], ns[iterations / 2],
-			  ns[iterations * 9 / 10], ns[iterations - 1], gap_us);
 	ret = 0;
 out:
 	migrate_enable();
 	cpus_read_unlock();
+	/*
+	 * The result is stored without the hotplug lock: proxy_check_write()
+	 * takes test_lock first, then (through stop_machine()) that one.
+	 */
+	if (!ret) {
+		sort(ns, iterations, sizeof(*ns), cmp_u64, NULL);
+		scoped_guard(mutex, &test_lock)
+			scnprintf(ipi_rtt_result, sizeof(ipi_rtt_result),
+				  "cpu %u from %d iterations %u min_ns %llu median_ns %llu p90_ns %llu max_ns %llu gap_us %u\n",
+				  cpu, from, iterations, ns[0], ns[iterations / 2],
+				  ns[iterations * 9 / 10], ns[iterations - 1], gap_us);
+	}
 	kvfree(ns);
 	return ret ? ret : count;
 }
@@ -314,18 +357,24 @@ static const struct file_operations ipi_storm_fops = {
 #define PROXY_CHECK_TIMER_NS	(20 * NSEC_PER_MSEC)
 /* How late a timer of a parked CPU may fire (TCG guests on a busy host). */
 #define PROXY_CHECK_LATE_NS	(50 * NSEC_PER_MSEC)
+/* How long a grace period may take: far less than an RCU stall (21 s). */
+#define PROXY_CHECK_GP_NS	(5 * NSEC_PER_SEC)
 
-static char proxy_check_result[2048];
+static char proxy_check_result[4096];
 
 struct proxy_probe {
 	int cpu;		/* smp_processor_id() where it ran */
 	u32 apic;		/* the hardware it ran on */
 	u64 when_ns;		/* ktime_get_ns() when it ran */
+	u64 armed_ns;		/* when the work that queued it ran */
+	long ret;		/* what it got */
 	bool done;
 	struct irq_work iw;
 	struct hrtimer hrt;
 	struct timer_list tl;
 	struct work_struct work;
+	call_single_data_t csd;
+	void *bad;		/* an address that faults */
 };
 
 static void proxy_probe_mark(struct proxy_probe *p)
@@ -337,7 +386,14 @@ static void proxy_probe_mark(struct proxy_probe *p)
 	smp_store_release(&p->done, true);
 }
 
+/* Not on the allow-list: a parked CPU runs it itself. */
 static void proxy_probe_ipi(void *info)
+{
+	proxy_probe_mark(info);
+}
+
+/* On the allow-list (below): a parked CPU's proxy runs it. */
+static void proxy_probe_listed(void *info)
 {
 	proxy_probe_mark(info);
 }
@@ -369,6 +425,16 @@ static void proxy_probe_start_hrt(void *info)
 		      HRTIMER_MODE_REL_PINNED_HARD);
 }
 
+/* An hrtimer of the parked CPU that queues irq_work on that CPU. */
+static enum hrtimer_restart proxy_probe_hrt_iw(struct hrtimer *t)
+{
+	struct proxy_probe *p = container_of(t, struct proxy_probe, hrt);
+
+	p->armed_ns = ktime_get_ns();
+	irq_work_queue(&p->iw);
+	return HRTIMER_NORESTART;
+}
+
 static void proxy_probe_tl(struct timer_list *t)
 {
 	struct proxy_probe *p = from_timer(p, t, tl);
@@ -380,6 +446,50 @@ static void proxy_probe_work(struct work_struct *w)
 {
 	proxy_probe_mark(container_of(w, struct proxy_probe, work));
 }
+
+static int proxy_probe_on_cpu(void *info)
+{
+	proxy_probe_mark(info);
+	return 0;
+}
+
+static long proxy_probe_work_fn(void *info)
+{
+	proxy_probe_mark(info);
+	return 0;
+}
+
+/* An exception in a pass: a fault with a fixup, as in any interrupt. */
+static void proxy_probe_fault(struct irq_work *iw)
+{
+	struct proxy_probe *p = container_of(iw, struct proxy_probe, iw);
+	long v;
+
+	p->ret = copy_from_kernel_nofault(&v, p->bad, sizeof(v));
+	proxy_probe_mark(p);
+}
+
+/*
+ * A global TLB flush in a pass (as debug_pagealloc does in an RCU callback
+ * that frees a page): it flushes the proxy's TLB, and leaves the proxy's
+ * CR4 as it was.
+ */
+static void proxy_probe_flush(void *info)
+{
+	__flush_tlb_all();
+	proxy_probe_mark(info);
+}
+
+static void printk_sync_pass(void *info);
+
+/*
+ * The calls of this file that a parked CPU's proxy may run: they record
+ * where they ran, and touch no hardware but the proxy's TLB (a flush of
+ * the proxy's own, as any CPU's pass may do).
+ */
+CPU_PROXY_CALLS(test_cpu_proxy, CPU_PROXY_RUN(proxy_probe_listed),
+		CPU_PROXY_RUN(storm_nop), CPU_PROXY_RUN(ipi_rtt_func),
+		CPU_PROXY_RUN(proxy_probe_flush), CPU_PROXY_RUN(printk_sync_pass));
 
 /* Wait up to a second for a probe to run. */
 static bool proxy_probe_wait(struct proxy_probe *p)
@@ -409,6 +519,8 @@ static int proxy_check_line(int len, const char *check, bool ok,
 	va_end(args);
 	len += scnprintf(proxy_check_result + len,
 			 sizeof(proxy_check_result) - len, "\n");
+	/* In the log too: a check that hangs the machine shows the last one. */
+	pr_info("proxy_check: %s %s\n", check, ok ? "ok" : "FAIL");
 	return len;
 }
 
@@ -436,12 +548,153 @@ static bool proxy_probe_proxied(struct proxy_probe *p, int cpu, u32 n_apic)
 	return p->done && p->cpu == cpu && p->apic != n_apic;
 }
 
+/* Ran as @cpu, on @cpu's own hardware? */
+static bool proxy_probe_native(struct proxy_probe *p, int cpu, u32 n_apic)
+{
+	return p->done && p->cpu == cpu && p->apic == n_apic;
+}
+
+/* How long an irq_work queued in a pass may wait (TCG guests). */
+#define PROXY_CHECK_IW_LATE_NS	(5 * NSEC_PER_MSEC)
+
+/*
+ * The proxy of @n, with its bottom halves off, sends @n a call the proxy
+ * runs, and spins a second at most for it; and again from a softirq of
+ * the proxy's (a timer). The proxy cannot run @n's softirqs while its own
+ * are off, but must run the call. Returns the microseconds it took, or -1.
+ */
+struct proxy_bh {
+	struct proxy_probe p;
+	struct timer_list tl;
+	int n;
+	s64 us;
+	bool done;
+};
+
+static s64 proxy_bh_call(struct proxy_probe *p, int n)
+{
+	u64 t0 = ktime_get_ns(), end = t0 + NSEC_PER_SEC;
+
+	memset(p, 0, sizeof(*p));
+	INIT_CSD(&p->csd, proxy_probe_listed, p);
+	if (smp_call_function_single_async(n, &p->csd))
+		return -1;
+	/* Pairs with the release in proxy_probe_mark(). */
+	while (!smp_load_acquire(&p->done) && ktime_get_ns() < end)
+		cpu_relax();
+	return p->done ? (s64)(ktime_get_ns() - t0) / NSEC_PER_USEC : -1;
+}
+
+static void proxy_bh_timer(struct timer_list *t)
+{
+	struct proxy_bh *b = from_timer(b, t, tl);
+
+	b->us = proxy_bh_call(&b->p, b->n);
+	/* Publishes b->us to proxy_check_bh(). */
+	smp_store_release(&b->done, true);
+}
+
+static int proxy_check_bh(int n, s64 *bh_us, s64 *softirq_us)
+{
+	int proxy = cpu_proxy_get_proxy(n);
+	struct proxy_bh *b;
+	unsigned long until;
+	int ret = -EAGAIN;
+
+	if (proxy < 0)
+		return -ENODEV;
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	b->n = n;
+	if (set_cpus_allowed_ptr(current, cpumask_of(proxy)))
+		goto out;
+	migrate_disable();
+	if (smp_processor_id() != proxy) {
+		migrate_enable();
+		goto out;
+	}
+	local_bh_disable();
+	*bh_us = proxy_bh_call(&b->p, n);
+	local_bh_enable();
+	migrate_enable();
+	/* A call that did not come back in time may still run: let it. */
+	proxy_probe_wait(&b->p);
+
+	timer_setup(&b->tl, proxy_bh_timer, TIMER_PINNED);
+	b->tl.expires = jiffies + 1;
+	add_timer_on(&b->tl, proxy);
+	until = jiffies + 3 * HZ;
+	/* Pairs with the release in proxy_bh_timer(). */
+	while (!smp_load_acquire(&b->done) && time_before(jiffies, until))
+		usleep_range(100, 200);
+	del_timer_sync(&b->tl);
+	proxy_probe_wait(&b->p);
+	*softirq_us = b->done ? b->us : -1;
+	ret = 0;
+out:
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	kfree(b);
+	return ret;
+}
+
+/*
+ * From a softirq of N's, run by its proxy: a call to every other CPU, the
+ * proxy's hardware included. Each must run within a few milliseconds.
+ */
+static void proxy_slab_alloc(void *info)
+{
+	struct kmem_cache *c = info;
+	void *obj = kmem_cache_alloc(c, GFP_ATOMIC);
+
+	/* Freed on this CPU: it stays in this CPU's slab until flushed. */
+	kmem_cache_free(c, obj);
+}
+
+/*
+ * From the proxy itself, with CR4.TSD set on it (a bit of the task it
+ * runs, which the parked CPU's CR4 shadow does not have): a call to N
+ * that flushes the whole TLB in the pass. The proxy's CR4 must keep TSD.
+ */
+static int proxy_check_cr4(int n, struct proxy_probe *p, bool *kept)
+{
+	int proxy = cpu_proxy_get_proxy(n), i, ret = -EAGAIN;
+	u32 n_apic = per_cpu(x86_cpu_to_apicid, n);
+	unsigned long cr4;
+
+	if (proxy < 0)
+		return -ENODEV;
+	if (set_cpus_allowed_ptr(current, cpumask_of(proxy)))
+		goto out;
+	preempt_disable();
+	if (smp_processor_id() == proxy) {
+		cr4_set_bits(X86_CR4_TSD);
+		for (i = 0; i < 5; i++) {
+			memset(p, 0, sizeof(*p));
+			ret = smp_call_function_single(n, proxy_probe_flush, p, 1);
+			if (!ret && proxy_probe_proxied(p, n, n_apic))
+				break;
+		}
+		cr4 = native_read_cr4();
+		cr4_clear_bits(X86_CR4_TSD);
+		*kept = cr4 & X86_CR4_TSD;
+		if (!ret && !proxy_probe_proxied(p, n, n_apic))
+			ret = -EAGAIN;
+	}
+	preempt_enable();
+out:
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	return ret;
+}
+
 static int proxy_check(int n)
 {
 	struct proxy_probe *p, *each;
 	u32 n_apic = per_cpu(x86_cpu_to_apicid, n);
 	int proxy = cpu_proxy_get_proxy(n);
 	struct proxy_stop stop = { .n = n };
+	struct kmem_cache *cache;
+	s64 bh_us = -1, softirq_us = -1;
 	u32 lo, hi;
 	u64 t0, late;
 	int len = 0, ret, i;
@@ -458,17 +711,28 @@ static int proxy_check(int n)
 			       "cpu %d proxy %d", n, proxy);
 
 	/*
-	 * A call runs as N, on the proxy's hardware. N may be awake for a
-	 * moment of its own (it then serves the call itself): try a few times.
+	 * A call not on the allow-list runs as N, on N's own hardware: N is
+	 * woken for it.
+	 */
+	memset(p, 0, sizeof(*p));
+	ret = smp_call_function_single(n, proxy_probe_ipi, p, 1);
+	len = proxy_check_line(len, "call_unlisted", !ret && proxy_probe_native(p, n, n_apic),
+			       "ret %d cpu %d apic %u n_apic %u", ret, p->cpu, p->apic,
+			       n_apic);
+
+	/*
+	 * A call on the allow-list runs as N, on the proxy's hardware. N may
+	 * be awake for a moment of its own (it then serves the call itself):
+	 * try a few times.
 	 */
 	for (i = 0; i < 5; i++) {
 		memset(p, 0, sizeof(*p));
-		ret = smp_call_function_single(n, proxy_probe_ipi, p, 1);
+		ret = smp_call_function_single(n, proxy_probe_listed, p, 1);
 		if (!ret && proxy_probe_proxied(p, n, n_apic))
 			break;
 		usleep_range(1000, 2000);
 	}
-	len = proxy_check_line(len, "call_single", !ret && proxy_probe_proxied(p, n, n_apic),
+	len = proxy_check_line(len, "call_listed", !ret && proxy_probe_proxied(p, n, n_apic),
 			       "ret %d cpu %d apic %u n_apic %u proxy_apic %u tries %d",
 			       ret, p->cpu, p->apic, n_apic,
 			       proxy >= 0 ? per_cpu(x86_cpu_to_apicid, proxy) : -1,
@@ -486,14 +750,52 @@ static int proxy_check(int n)
 	irq_work_sync(&p->iw);
 	len = proxy_check_line(len, "irq_work_on", ok && p->cpu == n, "cpu %d", p->cpu);
 
+	/*
+	 * A fault with a fixup taken in a pass: the pass goes on, the fixup
+	 * returns -EFAULT, as in any interrupt handler.
+	 */
+	memset(p, 0, sizeof(*p));
+	p->bad = vmalloc(PAGE_SIZE);
+	ok = false;
+	if (p->bad) {
+		/* The guard page after a vmalloc() area is never mapped. */
+		p->bad += PAGE_SIZE;
+		for (i = 0; i < 5; i++) {
+			p->done = false;
+			init_irq_work(&p->iw, proxy_probe_fault);
+			ok = irq_work_queue_on(&p->iw, n) && proxy_probe_wait(p);
+			irq_work_sync(&p->iw);
+			if (ok && proxy_probe_proxied(p, n, n_apic))
+				break;
+			usleep_range(1000, 2000);
+		}
+		vfree(p->bad - PAGE_SIZE);
+	}
+	len = proxy_check_line(len, "fault_in_pass",
+			       ok && proxy_probe_proxied(p, n, n_apic) && p->ret == -EFAULT,
+			       "ret %ld cpu %d proxied %d", p->ret, p->cpu,
+			       proxy_probe_proxied(p, n, n_apic));
+
+	/*
+	 * Grace periods end, in far less than an RCU stall: the parked CPU is
+	 * quiescent, and its proxy answers an expedited grace period's IPI.
+	 */
 	t0 = ktime_get_ns();
 	synchronize_rcu();
-	len = proxy_check_line(len, "synchronize_rcu", true, "us %llu",
-			       (ktime_get_ns() - t0) / NSEC_PER_USEC);
+	late = ktime_get_ns() - t0;
+	len = proxy_check_line(len, "synchronize_rcu", late < PROXY_CHECK_GP_NS,
+			       "us %llu", late / NSEC_PER_USEC);
 	t0 = ktime_get_ns();
 	synchronize_rcu_expedited();
-	len = proxy_check_line(len, "synchronize_rcu_expedited", true, "us %llu",
-			       (ktime_get_ns() - t0) / NSEC_PER_USEC);
+	late = ktime_get_ns() - t0;
+	len = proxy_check_line(len, "synchronize_rcu_expedited", late < PROXY_CHECK_GP_NS,
+			       "us %llu", late / NSEC_PER_USEC);
+
+	ok = false;
+	ret = proxy_check_cr4(n, p, &ok);
+	len = proxy_check_line(len, "flush_tlb_all_keeps_cr4", !ret && ok,
+			       "ret %d invpcid %d", ret,
+			       boot_cpu_has(X86_FEATURE_INVPCID));
 
 	/* A pinned hrtimer started by N on itself. */
 	memset(p, 0, sizeof(*p));
@@ -508,6 +810,23 @@ static int proxy_check(int n)
 			       ok && p->cpu == n && p->when_ns - t0 >= PROXY_CHECK_TIMER_NS &&
 			       late <= PROXY_CHECK_LATE_NS,
 			       "cpu %d late_us %lld", p->cpu, (s64)late / NSEC_PER_USEC);
+
+	/*
+	 * A pinned hrtimer of N's, run by the proxy, that queues irq_work on
+	 * N: the irq_work runs within a few milliseconds, as N.
+	 */
+	memset(p, 0, sizeof(*p));
+	init_irq_work(&p->iw, proxy_probe_iw);
+	hrtimer_init(&p->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	p->hrt.function = proxy_probe_hrt_iw;
+	smp_call_function_single(n, proxy_probe_start_hrt, p, 1);
+	ok = proxy_probe_wait(p);
+	hrtimer_cancel(&p->hrt);
+	irq_work_sync(&p->iw);
+	late = ok ? p->when_ns - p->armed_ns : 0;
+	len = proxy_check_line(len, "irq_work_from_timer",
+			       ok && p->cpu == n && late <= PROXY_CHECK_IW_LATE_NS,
+			       "cpu %d after_us %llu", p->cpu, late / NSEC_PER_USEC);
 
 	/* A timer-wheel timer queued on N from here. */
 	memset(p, 0, sizeof(*p));
@@ -525,13 +844,39 @@ static int proxy_check(int n)
 				       2 * TICK_NSEC,
 			       "cpu %d after_us %llu", p->cpu, late / NSEC_PER_USEC);
 
+	/* Per-CPU work for N runs on N, as N: N wakes for it. */
 	memset(p, 0, sizeof(*p));
 	INIT_WORK(&p->work, proxy_probe_work);
 	ok = queue_work_on(n, system_wq, &p->work);
 	flush_work(&p->work);
-	/* N's per-CPU pools are unbound while it is parked: run elsewhere. */
-	len = proxy_check_line(len, "queue_work_on", ok && p->done && p->cpu != n,
-			       "cpu %d", p->cpu);
+	len = proxy_check_line(len, "queue_work_on", ok && proxy_probe_native(p, n, n_apic),
+			       "cpu %d apic %u n_apic %u", p->cpu, p->apic, n_apic);
+	memset(p, 0, sizeof(*p));
+	ret = smp_call_on_cpu(n, proxy_probe_on_cpu, p, false);
+	len = proxy_check_line(len, "smp_call_on_cpu", !ret && proxy_probe_native(p, n, n_apic),
+			       "ret %d cpu %d", ret, p->cpu);
+	memset(p, 0, sizeof(*p));
+	ret = work_on_cpu(n, proxy_probe_work_fn, p);
+	len = proxy_check_line(len, "work_on_cpu", !ret && proxy_probe_native(p, n, n_apic),
+			       "ret %d cpu %d", ret, p->cpu);
+
+	/*
+	 * A cache N used, destroyed while N is parked: its per-CPU slab is
+	 * flushed on N, with nothing left behind (SLUB warns otherwise). Not
+	 * merged with another cache, whose objects would be counted too.
+	 */
+	cache = kmem_cache_create("cpu_proxy_test", 64, 0, SLAB_NO_MERGE, NULL);
+	ok = false;
+	i = -1;
+	if (cache) {
+		ret = smp_call_function_single(n, proxy_slab_alloc, cache, 1);
+		/* 0: every CPU's slab flushed, nothing left in the cache. */
+		i = kmem_cache_shrink(cache);
+		kmem_cache_destroy(cache);
+		ok = !ret && !i;
+	}
+	len = proxy_check_line(len, "kmem_cache_destroy", ok, "cache %d slabs_left %d",
+			       !!cache, i);
 
 	/* TSC_AUX holds the CPU number (and node): N's own, not its proxy's. */
 	ret = rdmsr_on_cpu(n, MSR_TSC_AUX, &lo, &hi);
@@ -540,6 +885,13 @@ static int proxy_check(int n)
 	ret = rdmsr_safe_on_cpu(n, MSR_TSC_AUX, &lo, &hi);
 	len = proxy_check_line(len, "rdmsr_safe_on_cpu", !ret && (lo & 0xfff) == n,
 			       "ret %d tsc_aux %#x", ret, lo);
+
+	/* A call from the proxy with its bottom halves off, or in a softirq. */
+	ret = proxy_check_bh(n, &bh_us, &softirq_us);
+	len = proxy_check_line(len, "call_from_bh_off_proxy", !ret && bh_us >= 0,
+			       "ret %d us %lld", ret, bh_us);
+	len = proxy_check_line(len, "call_from_proxy_softirq", !ret && softirq_us >= 0,
+			       "ret %d us %lld", ret, softirq_us);
 
 	/*
 	 * stop_machine() counts halted N as stopped: held STOPPED while the
@@ -601,6 +953,610 @@ static const struct file_operations proxy_check_fops = {
 	.llseek = default_llseek,
 };
 
+/* Reads a CPU number, and a second number if @second, from a short write. */
+static int parse_cpu_write(const char __user *ubuf, size_t count, int *cpu,
+			   unsigned int *second)
+{
+	char buf[32];
+	int ret, n;
+
+	ret = copy_short_write(buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
+	if (second)
+		n = sscanf(buf, "%d %u", cpu, second) == 2;
+	else
+		n = sscanf(buf, "%d", cpu) == 1;
+	if (!n)
+		return -EINVAL;
+	if (*cpu < 0 || *cpu >= nr_cpu_ids || !cpu_online(*cpu))
+		return -ENODEV;
+	return 0;
+}
+
+static char warn_result[64];
+
+/* WARNs in a pass, as the parked CPU; its backtrace must be usable. */
+static noinline void cpu_proxy_test_warn(struct irq_work *iw)
+{
+	struct proxy_probe *p = container_of(iw, struct proxy_probe, iw);
+
+	WARN(1, "cpu-proxy-test: a WARN in a pass for CPU %d\n", smp_processor_id());
+	proxy_probe_mark(p);
+}
+
+static ssize_t warn_in_pass_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct proxy_probe *p;
+	int cpu, ret, i;
+	bool ok;
+
+	ret = parse_cpu_write(ubuf, count, &cpu, NULL);
+	if (ret)
+		return ret;
+	if (!cpu_proxy_parked(cpu))
+		return -EINVAL;
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	guard(mutex)(&test_lock);
+	/*
+	 * In a pass, on the proxy's hardware. The CPU may be awake for a
+	 * moment of its own and take it itself: try a few times.
+	 */
+	for (i = 0; i < 5; i++) {
+		memset(p, 0, sizeof(*p));
+		init_irq_work(&p->iw, cpu_proxy_test_warn);
+		pr_info("cpu-proxy-test: expected WARNING begins\n");
+		ok = irq_work_queue_on(&p->iw, cpu) && proxy_probe_wait(p);
+		irq_work_sync(&p->iw);
+		pr_info("cpu-proxy-test: expected WARNING ends\n");
+		ok = ok && proxy_probe_proxied(p, cpu, per_cpu(x86_cpu_to_apicid, cpu));
+		if (ok)
+			break;
+	}
+	scnprintf(warn_result, sizeof(warn_result), "cpu %d tries %d %s\n", p->cpu,
+		  i + 1, ok ? "ok" : "FAIL");
+	kfree(p);
+	return count;
+}
+
+static const struct file_operations warn_in_pass_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = result_read,
+	.write = warn_in_pass_write,
+	.llseek = default_llseek,
+};
+
+static void cpu_proxy_test_panic(struct irq_work *iw)
+{
+	panic("cpu-proxy-test: a panic in a pass for CPU %d", smp_processor_id());
+}
+
+static struct irq_work panic_work = IRQ_WORK_INIT_HARD(cpu_proxy_test_panic);
+
+static ssize_t panic_in_pass_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	int cpu, ret;
+
+	ret = parse_cpu_write(ubuf, count, &cpu, NULL);
+	if (ret)
+		return ret;
+	if (!cpu_proxy_parked(cpu))
+		return -EINVAL;
+	irq_work_queue_on(&panic_work, cpu);
+	msleep(10000);
+	return -ETIMEDOUT;
+}
+
+static const struct file_operations panic_in_pass_fops = {
+	.owner = THIS_MODULE,
+	.write = panic_in_pass_write,
+	.llseek = default_llseek,
+};
+
+/* NMIs this file sent to a CPU and has yet to see taken there. */
+static DEFINE_PER_CPU(atomic_t, test_nmis_sent);
+static atomic_t test_nmis_taken;
+static char nmi_storm_result[128];
+
+/* The NMI takes the printk CPU lock too (printk_sync). */
+static bool test_nmi_printk_sync;
+
+static int cpu_proxy_test_nmi(unsigned int type, struct pt_regs *regs)
+{
+	unsigned long flags;
+
+	if (atomic_add_unless(this_cpu_ptr(&test_nmis_sent), -1, 0)) {
+		if (READ_ONCE(test_nmi_printk_sync)) {
+			printk_cpu_sync_get_irqsave(flags);
+			printk_cpu_sync_put_irqrestore(flags);
+		}
+		atomic_inc(&test_nmis_taken);
+		return NMI_HANDLED;
+	}
+	return NMI_DONE;
+}
+
+/* stop_machine() over and over, from a kthread, until stopped. */
+struct stop_loop {
+	struct task_struct *task;
+	atomic_t stops;
+};
+
+static int stop_nop(void *arg)
+{
+	return 0;
+}
+
+static int stop_loop_fn(void *data)
+{
+	struct stop_loop *sl = data;
+
+	while (!kthread_should_stop()) {
+		stop_machine(stop_nop, NULL, NULL);
+		atomic_inc(&sl->stops);
+		usleep_range(500, 1000);
+	}
+	return 0;
+}
+
+static int stop_loop_start(struct stop_loop *sl)
+{
+	atomic_set(&sl->stops, 0);
+	sl->task = kthread_run(stop_loop_fn, sl, "cpu_proxy_stops");
+	return PTR_ERR_OR_ZERO(sl->task);
+}
+
+static void stop_loop_end(struct stop_loop *sl)
+{
+	if (!IS_ERR_OR_NULL(sl->task))
+		kthread_stop(sl->task);
+	sl->task = NULL;
+}
+
+static void proxy_nop(void *info)
+{
+}
+
+/* A periodic timer of the parked CPU's, counting its expiries. */
+struct proxy_tick {
+	struct hrtimer hrt;
+	atomic_t fired;
+	call_single_data_t wake;	/* wakes the CPU: not on the allow-list */
+};
+
+#define PROXY_TICK_NS	(2 * NSEC_PER_MSEC)
+
+static enum hrtimer_restart proxy_tick_fn(struct hrtimer *t)
+{
+	struct proxy_tick *pt = container_of(t, struct proxy_tick, hrt);
+
+	atomic_inc(&pt->fired);
+	hrtimer_forward_now(t, ns_to_ktime(PROXY_TICK_NS));
+	return HRTIMER_RESTART;
+}
+
+static void proxy_tick_start(void *info)
+{
+	struct proxy_tick *pt = info;
+
+	hrtimer_start(&pt->hrt, ns_to_ktime(PROXY_TICK_NS),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+/* Sends one NMI to @cpu and waits up to 100 ms for it to be taken. */
+static void nmi_send_one(int cpu)
+{
+	u64 until = ktime_get_ns() + 100 * NSEC_PER_MSEC;
+
+	atomic_inc(per_cpu_ptr(&test_nmis_sent, cpu));
+	__apic_send_IPI(cpu, NMI_VECTOR);
+	while (atomic_read(per_cpu_ptr(&test_nmis_sent, cpu)) &&
+	       ktime_get_ns() < until)
+		cpu_relax();
+}
+
+/* Is @cpu between giving its context up and hlt (and held STOPPED)? */
+static bool nmi_in_window(int cpu, bool stopped)
+{
+	return atomic_read(&cpu_proxy_test_in_window) == cpu + 1 &&
+	       (!stopped || atomic_read(per_cpu_ptr(&cpu_proxy_owner, cpu)) ==
+			    CPU_PROXY_STOPPED);
+}
+
+/*
+ * Run by stop_machine(), every other CPU stopped and the parked CPU held
+ * STOPPED: if it is in its window before hlt, the NMI goes there.
+ */
+static int nmi_aim_stop(void *arg)
+{
+	int *cpu = arg;
+	u64 until = ktime_get_ns() + 2 * NSEC_PER_MSEC;
+
+	while (ktime_get_ns() < until) {
+		if (nmi_in_window(*cpu, true)) {
+			nmi_send_one(*cpu);
+			return 1;
+		}
+		cpu_relax();
+	}
+	return 0;
+}
+
+static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	unsigned int nmis, stops = 0, i, dead = 0, aimed = 0;
+	struct proxy_tick *pt;
+	int cpu, ret, taken;
+	char buf[32];
+
+	ret = copy_short_write(buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
+	ret = sscanf(buf, "%d %u %u", &cpu, &nmis, &stops);
+	if (ret < 2 || stops > 1)
+		return -EINVAL;
+	if (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -ENODEV;
+	if (!cpu_proxy_parked(cpu) || !nmis || nmis > 100000)
+		return -EINVAL;
+	pt = kzalloc(sizeof(*pt), GFP_KERNEL);
+	if (!pt)
+		return -ENOMEM;
+	guard(mutex)(&test_lock);
+	ret = register_nmi_handler(NMI_LOCAL, cpu_proxy_test_nmi, 0, "cpu_proxy_test");
+	if (ret) {
+		kfree(pt);
+		return ret;
+	}
+	atomic_set(&test_nmis_taken, 0);
+	hrtimer_init(&pt->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	pt->hrt.function = proxy_tick_fn;
+	INIT_CSD(&pt->wake, proxy_nop, NULL);
+	smp_call_function_single(cpu, proxy_tick_start, pt, 1);
+	/*
+	 * One NMI at a time, aimed at the window where the parked CPU
+	 * dawdles between giving its context up and hlt
+	 * (cpu_proxy_test_halt_spin), into which a call not on the
+	 * allow-list, which wakes it, sends it. With stops, from the
+	 * function of a stop_machine(), which holds the CPU STOPPED. After
+	 * each, the CPU's periodic timer, run by its proxy, must go on.
+	 */
+	WRITE_ONCE(cpu_proxy_test_halt_spin, 200000);
+	for (i = 0; i < nmis; i++) {
+		u64 until = ktime_get_ns() + 100 * NSEC_PER_MSEC;
+		bool hit = false;
+		int fired;
+
+		while (!hit && ktime_get_ns() < until) {
+			smp_call_function_single_async(cpu, &pt->wake);
+			if (stops)
+				hit = stop_machine(nmi_aim_stop, &cpu, NULL) == 1;
+			else if (nmi_in_window(cpu, false))
+				hit = true;
+			else
+				cpu_relax();
+		}
+		aimed += hit;
+		if (!stops || !hit)
+			nmi_send_one(cpu);
+		fired = atomic_read(&pt->fired);
+		usleep_range(10 * PROXY_TICK_NS / NSEC_PER_USEC,
+			     12 * PROXY_TICK_NS / NSEC_PER_USEC);
+		if (atomic_read(&pt->fired) == fired)
+			dead++;
+	}
+	WRITE_ONCE(cpu_proxy_test_halt_spin, 0);
+	taken = atomic_read(&test_nmis_taken);
+	atomic_set(per_cpu_ptr(&test_nmis_sent, cpu), 0);
+	unregister_nmi_handler(NMI_LOCAL, "cpu_proxy_test");
+	hrtimer_cancel(&pt->hrt);
+	/* A CPU left asleep, unserved, is woken by this call (not listed). */
+	smp_call_function_single(cpu, proxy_nop, NULL, 1);
+	/* Pairs with csd_unlock() of the last wakeup call. */
+	while (smp_load_acquire(&pt->wake.node.u_flags) & CSD_FLAG_LOCK)
+		cpu_relax();
+	scnprintf(nmi_storm_result, sizeof(nmi_storm_result),
+		  "nmis %u aimed %u taken %d timer_stopped %u %s\n", nmis, aimed,
+		  taken, dead, taken == nmis && !dead && aimed ? "ok" : "FAIL");
+	kfree(pt);
+	return count;
+}
+
+static const struct file_operations nmi_storm_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = result_read,
+	.write = nmi_storm_write,
+	.llseek = default_llseek,
+};
+
+/*
+ * stop_work: a parked CPU that a stop_machine() holds runs no task until
+ * the stop ends, as a stopped CPU runs none. One that did could wait, as
+ * this work item does, for a task of a CPU that the stop holds in its
+ * stopper, which waits in turn for the parked CPU to halt: the work
+ * item's wait runs out (2 s), and the stop with it.
+ */
+struct stop_work {
+	struct work_struct work;
+	struct completion done;
+	atomic_t go;
+	bool timed_out;
+};
+
+static void stop_work_fn(struct work_struct *w)
+{
+	struct stop_work *sw = container_of(w, struct stop_work, work);
+	u64 until = ktime_get_ns() + 2 * NSEC_PER_SEC;
+
+	/* A stop that this CPU takes part in, natively, preempts it here. */
+	while (!atomic_read(&sw->go) && ktime_get_ns() < until)
+		cond_resched();
+	if (!atomic_read(&sw->go))
+		sw->timed_out = true;
+	complete(&sw->done);
+}
+
+static char stop_work_result[64];
+
+static ssize_t stop_work_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct stop_loop sl = {};
+	struct stop_work *sw;
+	unsigned int rounds, i;
+	int cpu, ret;
+	bool ok = true;
+
+	ret = parse_cpu_write(ubuf, count, &cpu, &rounds);
+	if (ret)
+		return ret;
+	if (!cpu_proxy_parked(cpu) || !rounds || rounds > 100000)
+		return -EINVAL;
+	sw = kzalloc(sizeof(*sw), GFP_KERNEL);
+	if (!sw)
+		return -ENOMEM;
+	guard(mutex)(&test_lock);
+	INIT_WORK(&sw->work, stop_work_fn);
+	init_completion(&sw->done);
+	ret = stop_loop_start(&sl);
+	if (ret) {
+		kfree(sw);
+		return ret;
+	}
+	/*
+	 * This task gives the go once it has slept a little: not while a
+	 * stop holds its CPU.
+	 */
+	for (i = 0; i < rounds && ok; i++) {
+		atomic_set(&sw->go, 0);
+		reinit_completion(&sw->done);
+		queue_work_on(cpu, system_highpri_wq, &sw->work);
+		usleep_range(200, 500);
+		atomic_set(&sw->go, 1);
+		ok = wait_for_completion_timeout(&sw->done, 10 * HZ) && !sw->timed_out;
+	}
+	stop_loop_end(&sl);
+	flush_work(&sw->work);
+	scnprintf(stop_work_result, sizeof(stop_work_result), "rounds %u stops %d %s\n",
+		  i, atomic_read(&sl.stops), ok ? "ok" : "FAIL");
+	kfree(sw);
+	return count;
+}
+
+static const struct file_operations stop_work_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = result_read,
+	.write = stop_work_write,
+	.llseek = default_llseek,
+};
+
+/*
+ * printk_sync: a pass that holds the printk CPU lock (a WARN's backtrace,
+ * say) is interrupted by an NMI on the proxy's hardware that takes it too
+ * (an NMI backtrace): it must nest, as on any CPU, not spin on it forever.
+ */
+struct printk_sync {
+	call_single_data_t csd;
+	u32 apic;
+	atomic_t held;
+	atomic_t nmi_seen;
+	bool done;
+};
+
+static void printk_sync_pass(void *info)
+{
+	struct printk_sync *t = info;
+	u64 until = ktime_get_ns() + NSEC_PER_SEC;
+	unsigned long flags;
+
+	printk_cpu_sync_get_irqsave(flags);
+	t->apic = read_apic_id();
+	atomic_set(&t->held, 1);
+	while (!atomic_read(&test_nmis_taken) && ktime_get_ns() < until)
+		cpu_relax();
+	atomic_set(&t->nmi_seen, atomic_read(&test_nmis_taken));
+	printk_cpu_sync_put_irqrestore(flags);
+	/* Publishes the fields above to printk_sync_write(). */
+	smp_store_release(&t->done, true);
+}
+
+static char printk_sync_result[64];
+
+static ssize_t printk_sync_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct printk_sync *t;
+	int cpu, proxy, ret, i, w;
+	unsigned long until;
+	bool proxied = false;
+
+	ret = parse_cpu_write(ubuf, count, &cpu, NULL);
+	if (ret)
+		return ret;
+	proxy = cpu_proxy_get_proxy(cpu);
+	if (!cpu_proxy_parked(cpu) || proxy < 0)
+		return -EINVAL;
+	/* Not from the proxy: its pass would run over this wait. */
+	for_each_cpu(w, cpu_active_mask)
+		if (w != proxy)
+			break;
+	if (w >= nr_cpu_ids)
+		return -EBUSY;
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	guard(mutex)(&test_lock);
+	ret = set_cpus_allowed_ptr(current, cpumask_of(w));
+	if (!ret)
+		ret = register_nmi_handler(NMI_LOCAL, cpu_proxy_test_nmi, 0,
+					   "cpu_proxy_test");
+	if (ret) {
+		set_cpus_allowed_ptr(current, cpu_possible_mask);
+		kfree(t);
+		return ret;
+	}
+	WRITE_ONCE(test_nmi_printk_sync, true);
+	/* The CPU may be awake for a moment and run it itself: retry. */
+	for (i = 0; i < 5 && !proxied; i++) {
+		memset(t, 0, sizeof(*t));
+		atomic_set(&test_nmis_taken, 0);
+		INIT_CSD(&t->csd, printk_sync_pass, t);
+		if (smp_call_function_single_async(cpu, &t->csd))
+			break;
+		until = jiffies + HZ;
+		while (!atomic_read(&t->held) && time_before(jiffies, until))
+			cpu_relax();
+		proxied = atomic_read(&t->held) &&
+			  t->apic == per_cpu(x86_cpu_to_apicid, proxy);
+		if (proxied) {
+			atomic_inc(per_cpu_ptr(&test_nmis_sent, proxy));
+			__apic_send_IPI(proxy, NMI_VECTOR);
+		}
+		until = jiffies + 3 * HZ;
+		/* Pairs with the release in printk_sync_pass(). */
+		while (!smp_load_acquire(&t->done) && time_before(jiffies, until))
+			cpu_relax();
+		if (!t->done)
+			break;
+	}
+	WRITE_ONCE(test_nmi_printk_sync, false);
+	atomic_set(per_cpu_ptr(&test_nmis_sent, proxy), 0);
+	unregister_nmi_handler(NMI_LOCAL, "cpu_proxy_test");
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	scnprintf(printk_sync_result, sizeof(printk_sync_result),
+		  "cpu %d proxied %d nmi %d %s\n", cpu, proxied,
+		  atomic_read(&t->nmi_seen),
+		  proxied && t->done && atomic_read(&t->nmi_seen) ? "ok" : "FAIL");
+	/* A pass that never ended still holds @t: leave it. */
+	if (t->done)
+		kfree(t);
+	return count;
+}
+
+static const struct file_operations printk_sync_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = result_read,
+	.write = printk_sync_write,
+	.llseek = default_llseek,
+};
+
+static int spin_fn(void *data)
+{
+	unsigned long ms = (unsigned long)data;
+
+	mdelay(ms);
+	return 0;
+}
+
+static ssize_t spin_write(struct file *file, const char __user *ubuf,
+			  size_t count, loff_t *ppos)
+{
+	struct task_struct *t;
+	unsigned int ms;
+	int cpu, ret;
+
+	ret = parse_cpu_write(ubuf, count, &cpu, &ms);
+	if (ret)
+		return ret;
+	if (ms > 10000)
+		return -EINVAL;
+	t = kthread_create_on_cpu(spin_fn, (void *)(unsigned long)ms, cpu,
+				  "cpu_proxy_spin/%u");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	wake_up_process(t);
+	return count;
+}
+
+static const struct file_operations spin_fops = {
+	.owner = THIS_MODULE,
+	.write = spin_write,
+	.llseek = default_llseek,
+};
+
+/*
+ * How long passes took, since the last write:
+ * "max_us <n> passes <n> over_100us <n> over_1ms <n>".
+ */
+static ssize_t passes_read(struct file *file, char __user *ubuf, size_t count,
+			   loff_t *ppos)
+{
+	struct cpu_proxy_test_passes *t = &cpu_proxy_test_passes;
+	char buf[128];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "max_us %llu passes %ld over_100us %ld over_1ms %ld\n",
+			READ_ONCE(t->max_ns) / NSEC_PER_USEC,
+			atomic_long_read(&t->passes),
+			atomic_long_read(&t->over_100us),
+			atomic_long_read(&t->over_1ms));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static ssize_t passes_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct cpu_proxy_test_passes *t = &cpu_proxy_test_passes;
+
+	WRITE_ONCE(t->max_ns, 0);
+	atomic_long_set(&t->passes, 0);
+	atomic_long_set(&t->over_100us, 0);
+	atomic_long_set(&t->over_1ms, 0);
+	return count;
+}
+
+static const struct file_operations passes_fops = {
+	.owner = THIS_MODULE,
+	.read = passes_read,
+	.write = passes_write,
+	.llseek = default_llseek,
+};
+
+static ssize_t timekeeper_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	char buf[16];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "%d\n", cpu_proxy_test_timekeeper());
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static const struct file_operations timekeeper_fops = {
+	.owner = THIS_MODULE,
+	.read = timekeeper_read,
+	.llseek = default_llseek,
+};
+
 /* The online CPUs the soft-lockup watchdog watches, as a cpulist. */
 static ssize_t watched_read(struct file *file, char __user *ubuf, size_t count,
 			    loff_t *ppos)
@@ -639,6 +1595,18 @@ static int __init test_cpu_proxy_init(void)
 	debugfs_create_file("proxy_check", 0600, dir, proxy_check_result,
 			    &proxy_check_fops);
 	debugfs_create_file("watched", 0400, dir, NULL, &watched_fops);
+	debugfs_create_file("warn_in_pass", 0600, dir, warn_result,
+			    &warn_in_pass_fops);
+	debugfs_create_file("panic_in_pass", 0200, dir, NULL, &panic_in_pass_fops);
+	debugfs_create_file("nmi_storm", 0600, dir, nmi_storm_result,
+			    &nmi_storm_fops);
+	debugfs_create_file("stop_work", 0600, dir, stop_work_result,
+			    &stop_work_fops);
+	debugfs_create_file("printk_sync", 0600, dir, printk_sync_result,
+			    &printk_sync_fops);
+	debugfs_create_file("spin", 0200, dir, NULL, &spin_fops);
+	debugfs_create_file("timekeeper", 0400, dir, NULL, &timekeeper_fops);
+	debugfs_create_file("passes", 0600, dir, NULL, &passes_fops);
 	return 0;
 }
 late_initcall(test_cpu_proxy_init);

@@ -143,6 +143,8 @@ FIXTURE_SETUP(park)
 	snprintf(self->last_str, sizeof(self->last_str), "%d", self->last);
 	/* Start from nothing parked. */
 	ASSERT_EQ(0, unpark("all"));
+	if (!park_supported())
+		SKIP(return, "this machine cannot park CPUs (see the kernel log)");
 	read_line(PROXY_DIR "/parked", self->parked_before, sizeof(self->parked_before));
 	ASSERT_STREQ("", self->parked_before);
 	read_line(CPU_DIR "/online", self->online_before, sizeof(self->online_before));
@@ -585,8 +587,8 @@ TEST_F(park, a_quiet_parked_cpu_is_not_woken)
 {
 	static struct irq_column irqs_before, irqs_after;
 	struct timespec pause = { .tv_sec = 3 };
-	unsigned long long before;
-	char grew[256];
+	unsigned long long before, why[WOKEN_KEYS];
+	char grew[256], reasons[128];
 	uint64_t end;
 
 	ASSERT_EQ(0, set_affinity_one(self->last));
@@ -595,13 +597,15 @@ TEST_F(park, a_quiet_parked_cpu_is_not_woken)
 	ASSERT_EQ(0, set_affinity_one(0));
 	ASSERT_EQ(0, park(self->last_str));
 	before = stat_value("wakeups_while_parked");
+	stats_woken(why);
 	irq_column(self->last, &irqs_before);
 	nanosleep(&pause, NULL);
 	irq_column(self->last, &irqs_after);
 	/* Interrupts the CPU took itself; its proxy's passes count none. */
 	irq_column_growth(&irqs_before, &irqs_after, grew, sizeof(grew));
 	EXPECT_EQ(before, stat_value("wakeups_while_parked"))
-		TH_LOG("CPU %d took:%s", self->last, grew);
+		TH_LOG("CPU %d took:%s; woken for:%s", self->last, grew,
+		       woken_since(why, reasons, sizeof(reasons)));
 	ASSERT_EQ(0, unpark(self->last_str));
 	EXPECT_EQ(before, stat_value("wakeups_while_parked"));
 }
@@ -1006,7 +1010,8 @@ static void *dl_spin(void *p)
 TEST_F(park, deadline_tasks_are_not_sent_to_parked_cpus)
 {
 	static struct dl_spinner d[2];
-	unsigned long long before, woken;
+	unsigned long long before, woken, why[WOKEN_KEYS];
+	char reasons[128];
 	atomic_int stop = 0;
 	int on_parked = 0;
 	char list[32];
@@ -1016,6 +1021,7 @@ TEST_F(park, deadline_tasks_are_not_sent_to_parked_cpus)
 	snprintf(list, sizeof(list), "2-%d", self->last);
 	ASSERT_EQ(0, park(list));
 	before = stat_value("wakeups_while_parked");
+	stats_woken(why);
 	for (int i = 0; i < 2; i++) {
 		d[i] = (struct dl_spinner){ .stop = &stop };
 		ASSERT_EQ(0, pthread_create(&d[i].tid, NULL, dl_spin, &d[i]));
@@ -1034,7 +1040,8 @@ TEST_F(park, deadline_tasks_are_not_sent_to_parked_cpus)
 	woken = stat_value("wakeups_while_parked") - before;
 	ASSERT_EQ(0, unpark(list));
 	EXPECT_EQ(0, on_parked);
-	EXPECT_EQ(0, woken) TH_LOG("%llu wakeups of the parked CPUs", woken);
+	EXPECT_EQ(0, woken) TH_LOG("%llu wakeups of the parked CPUs, for:%s", woken,
+				   woken_since(why, reasons, sizeof(reasons)));
 }
 
 /*

@@ -85,6 +85,26 @@ static inline int write_file(const char *path, const char *buf, size_t len)
 	return n < 0 ? n : 0;
 }
 
+/*
+ * Can this machine park CPUs at all? Parking needs FSGSBASE and no FRED
+ * (x86_64); without them a park write fails with EOPNOTSUPP. Tries the
+ * highest online CPU once per process, and unparks it.
+ */
+static inline int park_supported(void)
+{
+	static int supported = -1;
+	char cpu[24];
+	long last;
+
+	if (supported >= 0)
+		return supported;
+	last = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	snprintf(cpu, sizeof(cpu), "%ld", last);
+	supported = write_file(PROXY_DIR "/park", cpu, strlen(cpu)) != -EOPNOTSUPP;
+	write_file(PROXY_DIR "/unpark", cpu, strlen(cpu));
+	return supported;
+}
+
 /* The value of @key in the stats file, or ~0ull if unreadable or absent. */
 static inline unsigned long long stat_value(const char *key)
 {
@@ -97,6 +117,36 @@ static inline unsigned long long stat_value(const char *key)
 		if (!strncmp(p, key, klen) && p[klen] == ' ')
 			return strtoull(p + klen + 1, NULL, 10);
 	return ~0ull;
+}
+
+/*
+ * Why a parked CPU woke since @before (a snapshot of stats_woken()): "call
+ * +1 task +2" and so on, into @out.
+ */
+#define WOKEN_KEYS 5
+static const char * const woken_keys[WOKEN_KEYS] = {
+	"woken_call", "woken_task", "woken_softirq", "woken_hw", "woken_other",
+};
+
+static inline void stats_woken(unsigned long long *snap)
+{
+	for (int i = 0; i < WOKEN_KEYS; i++)
+		snap[i] = stat_value(woken_keys[i]);
+}
+
+static inline const char *woken_since(const unsigned long long *before,
+				      char *out, size_t size)
+{
+	unsigned long long now[WOKEN_KEYS];
+	size_t len = 0;
+
+	out[0] = '\0';
+	stats_woken(now);
+	for (int i = 0; i < WOKEN_KEYS && len < size; i++)
+		if (now[i] != before[i])
+			len += snprintf(out + len, size - len, " %s +%llu",
+					woken_keys[i] + 6, now[i] - before[i]);
+	return out;
 }
 
 #endif

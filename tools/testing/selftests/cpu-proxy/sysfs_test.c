@@ -24,7 +24,8 @@ static const char * const implemented[] = {
 /* Keys the ABI promises in stats. */
 static const char * const stats_keys[] = {
 	"parks", "unparks", "proxied_ipis", "proxy_entries",
-	"deferred_offlines", "wakeups_while_parked",
+	"deferred_offlines", "wakeups_while_parked", "stop_machine_held",
+	"woken_call", "woken_task", "woken_softirq", "woken_hw", "woken_other",
 };
 
 #define MAX_STATS 64
@@ -174,6 +175,65 @@ TEST_F(proxy, stats_is_read_only)
 	EXPECT_EQ(0444, st.st_mode & 07777);
 	/* Even root cannot open it for writing: sysfs refuses. */
 	EXPECT_EQ(-EACCES, write_file(PROXY_DIR "/stats", "0\n", 2));
+}
+
+/* Is @flag among the flags of the first CPU in /proc/cpuinfo? */
+static bool cpu_flag(const char *flag)
+{
+	char line[8192];
+	bool found = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		static const char * const sep = "\n\t ";
+		char *tok, *save;
+
+		if (strncmp(line, "flags", 5))
+			continue;
+		for (tok = strtok_r(strchr(line, ':') + 1, sep, &save); tok;
+		     tok = strtok_r(NULL, sep, &save))
+			if (!strcmp(tok, flag))
+				found = true;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Parking needs FSGSBASE, so that an NMI a proxy takes in a pass runs as
+ * the proxy, no FRED, and a local APIC timer that keeps running in deep
+ * idle (ARAT), which is what a proxy stands in for. Without them
+ * (nofsgsbase, clearcpuid=arat) a park write fails with EOPNOTSUPP and
+ * changes nothing; with them it parks. An unpark write, and the mask
+ * hotplug files, work either way.
+ */
+TEST_F(proxy, parking_needs_fsgsbase_and_arat)
+{
+	long last = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	unsigned long long parks = stat_value("parks");
+	char cpu[24], parked[64];
+	int ret;
+
+	if (last < 1)
+		SKIP(return, "needs 2 CPUs");
+	snprintf(cpu, sizeof(cpu), "%ld", last);
+	ret = write_file(PROXY_DIR "/park", cpu, strlen(cpu));
+	ASSERT_LT(0, read_file(PROXY_DIR "/parked", parked, sizeof(parked)));
+	EXPECT_EQ(0, write_file(PROXY_DIR "/unpark", cpu, strlen(cpu)));
+	if (cpu_flag("fsgsbase") && !cpu_flag("fred") && cpu_flag("arat")) {
+		EXPECT_EQ(0, ret);
+		EXPECT_EQ(parks + 1, stat_value("parks"));
+		return;
+	}
+	TH_LOG("no FSGSBASE, FRED, or no ARAT: parking is refused");
+	EXPECT_EQ(-EOPNOTSUPP, ret);
+	EXPECT_STREQ("\n", parked);
+	EXPECT_EQ(parks, stat_value("parks"));
+	EXPECT_EQ(0, write_file(PROXY_DIR "/offline", cpu, strlen(cpu)));
+	EXPECT_EQ(0, write_file(PROXY_DIR "/online", cpu, strlen(cpu)));
 }
 
 TEST_HARNESS_MAIN
