@@ -13,6 +13,8 @@ set -uo pipefail
 # one flat level.
 CHECK_SMP=${CHECK_SMP:-"4 8/sockets=2,cores=2,threads=2"}
 CHECK_JL_SMP=${CHECK_JL_SMP-"4 8"}
+# The lockdep lane (configs/debug.config); empty to skip it.
+CHECK_DEBUG=${CHECK_DEBUG-1}
 RES=$OUT/results
 rm -rf "$RES"; mkdir -p "$RES" "$OUT/logs"
 status=0
@@ -86,6 +88,57 @@ if bash "$REPO/scripts/kernel.sh" && bash "$REPO/scripts/initramfs.sh"; then
 				--expect "$OUT/kselftest/kselftest-list.txt" \
 				--results "$RES/qemu-jl-smp$smp" || status=1
 		done
+	fi
+	# Boots of the test kernel with a command line of their own, each
+	# running the tests it concerns (counted as tests):
+	# - nofsgsbase: parking is refused (EOPNOTSUPP), the park tests skip;
+	# - clearcpuid=arat: a local APIC timer that stops in deep idle, and
+	#   parking is refused;
+	# - isolcpus=1: no proxy is an isolated CPU;
+	# - a panic in a proxy's pass stops the machine (it must reboot).
+	step "kselftests in QEMU, -smp 4, nofsgsbase: parking refused, park tests skip"
+	python3 "$REPO/scripts/qemu-run.py" --job test --smp 4 --append nofsgsbase \
+		--only cpu-proxy:sysfs_test,cpu-proxy:park_test,cpu-proxy:proxy_test,cpu-proxy:promise_test \
+		--allow-skip cpu-proxy:park_test,cpu-proxy:proxy_test,cpu-proxy:promise_test \
+		--timeout 600 --log "$OUT/logs/qemu-test-nofsgsbase.log" \
+		--expect "$OUT/kselftest/kselftest-list.txt" \
+		--results "$RES/qemu-nofsgsbase" || status=1
+	step "kselftests in QEMU, -smp 4, clearcpuid=arat: parking refused"
+	python3 "$REPO/scripts/qemu-run.py" --job test --smp 4 --append clearcpuid=arat \
+		--only cpu-proxy:sysfs_test --timeout 600 \
+		--log "$OUT/logs/qemu-test-noarat.log" \
+		--expect "$OUT/kselftest/kselftest-list.txt" \
+		--results "$RES/qemu-noarat" || status=1
+	step "kselftests in QEMU, -smp 4, isolcpus=1: proxies are housekeeping CPUs"
+	python3 "$REPO/scripts/qemu-run.py" --job test --smp 4 --append isolcpus=1 \
+		--only cpu-proxy:proxy_test --timeout 600 \
+		--log "$OUT/logs/qemu-test-isolcpus.log" \
+		--expect "$OUT/kselftest/kselftest-list.txt" \
+		--results "$RES/qemu-isolcpus" || status=1
+	step "QEMU, -smp 4: a panic in a proxy's pass reboots the machine"
+	if python3 "$REPO/scripts/qemu-run.py" --job panic --smp 4 --timeout 120 \
+		--log "$OUT/logs/qemu-panic.log"; then
+		echo "1 0" >"$RES/qemu-panic"
+	else
+		status=1
+		echo "0 1" >"$RES/qemu-panic"
+	fi
+	# The lockdep lane: the test kernel with lockdep, RCU and object
+	# debugging (configs/debug.config), every kselftest at -smp 4, the
+	# stress shortened, time-sensitive checks off; its console must stay
+	# as clean as the others'.
+	if [ -n "$CHECK_DEBUG" ] && DEBUG=1 bash "$REPO/scripts/kernel.sh" &&
+		DEBUG=1 bash "$REPO/scripts/initramfs.sh"; then
+		step "kselftests in QEMU, -smp 4, lockdep kernel (PROVE_LOCKING, PROVE_RCU, DEBUG_OBJECTS)"
+		python3 "$REPO/scripts/qemu-run.py" --job test --smp 4 \
+			--kernel "$OUT/bzImage-debug" --initrd "$OUT/initramfs-debug.cpio.gz" \
+			--append "CYCLES=200 MASK_CYCLES=60 NO_TIMING=1" \
+			--timeout 1800 --log "$OUT/logs/qemu-test-debug-smp4.log" \
+			--expect "$OUT/kselftest/kselftest-list.txt" \
+			--results "$RES/qemu-debug-smp4" || status=1
+	elif [ -n "$CHECK_DEBUG" ]; then
+		status=1
+		echo "0 1" >"$RES/build-debug"
 	fi
 	# A gate like lint: the series must build with CONFIG_CPU_PROXY=n,
 	# its hooks compiled away (3.5-6 min here with a cold ccache).
