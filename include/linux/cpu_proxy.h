@@ -452,6 +452,9 @@ void cpu_proxy_sysfs_unregister(void);
 
 #else /* !CONFIG_CPU_PROXY */
 
+/* No CPU is parked: callers may use the mask without an #ifdef. */
+#define cpu_parked_mask cpu_none_mask
+
 static inline bool cpu_proxy_parked(unsigned int cpu)
 {
 	return false;
