@@ -902,6 +902,18 @@ void cpu_proxy_idle(void)
 			if (!cpumask_test_cpu(smp_processor_id(), &cpu_proxy_held_mask))
 				break;
 			WRITE_ONCE(pc->leaving, false);
+			/*
+			 * Held: back to sleep. A call queued while this CPU
+			 * polled was sent no IPI (set_nr_if_polling()), and
+			 * its sender, which saw it NATIVE, did not kick the
+			 * proxy: stop polling, then run what is queued, as
+			 * the idle loop does when it stops polling. Later
+			 * senders interrupt it, or find it HALTED.
+			 */
+			__current_clr_polling();
+			/* Not polling before the queue is read; pairs with set_nr_if_polling(). */
+			smp_mb__after_atomic();
+			cpu_proxy_pass(pc);
 		}
 		pc->native = false;
 
@@ -1269,6 +1281,14 @@ bool cpu_proxy_stop_parked(struct cpumask *stopping, const struct cpumask *keep)
 		if (!READ_ONCE(per_cpu(cpu_proxy_want_park, cpu)) ||
 		    READ_ONCE(pc->leaving)) {
 			cpumask_clear_cpu(cpu, &cpu_proxy_held_mask);
+			/*
+			 * Stopped the usual way, so it must be awake. Both
+			 * sides may have seen each other: it saw itself held
+			 * and went back to sleep, with need_resched already
+			 * set, so that the wakeup of its stopper sends no
+			 * IPI (resched_curr()). Interrupt it: it looks again.
+			 */
+			arch_cpu_proxy_wake(cpu);
 			continue;
 		}
 		__cpumask_clear_cpu(cpu, stopping);
