@@ -636,8 +636,12 @@ noinstr bool cpu_proxy_claim_slow(bool nmi)
 	int new;
 
 	for (;;) {
-		if (old == CPU_PROXY_NATIVE ||
-		    (nmi && old == CPU_PROXY_STOPPED_NMI))
+		/*
+		 * STOPPED_NMI: this CPU is in an NMI taken while stopped, and
+		 * this is that NMI or an exception nested in it (a fault with
+		 * a fixup): it owns the context already.
+		 */
+		if (old == CPU_PROXY_NATIVE || old == CPU_PROXY_STOPPED_NMI)
 			return false;
 		if (old == CPU_PROXY_PROXY &&
 		    READ_ONCE(pc->hw) == (int)arch_cpu_proxy_hw_cpu())
