@@ -1087,7 +1087,8 @@ static int cpu_proxy_wait(struct cpu_proxy_cpu *pc,
  * that keeps running in deep idle. One that stops there
  * (CLOCK_EVT_FEAT_C3STOP, a local APIC timer without ARAT) relies on the
  * broadcast device and is never handed over (tick_swap_this_cpu_device());
- * a pass would then program it on the proxy's hardware. A CPU whose tick
+ * a pass would then program it on the proxy's hardware. So is a dummy
+ * device, one without one-shot mode, or one that is not the CPU's own. A CPU whose tick
  * is still periodic (it came online a tick ago) parks: it takes its own
  * periodic tick, and hands its device over once the tick goes one-shot.
  *
@@ -1109,6 +1110,18 @@ int cpu_proxy_can_park(const struct cpumask *set)
 		if (!dev || (dev->features & CLOCK_EVT_FEAT_C3STOP)) {
 			pr_warn_ratelimited("cpu-proxy: cannot park CPU%u: its tick device %s stops in deep idle (no ARAT?); a proxy cannot stand in for it\n",
 					    cpu, dev ? dev->name : "(none)");
+			return -EOPNOTSUPP;
+		}
+		/*
+		 * A dummy device (the broadcast device ticks for it), one that
+		 * cannot go one-shot, or one shared with other CPUs is never
+		 * handed over either.
+		 */
+		if ((dev->features & CLOCK_EVT_FEAT_DUMMY) ||
+		    !(dev->features & CLOCK_EVT_FEAT_ONESHOT) ||
+		    !cpumask_equal(dev->cpumask, cpumask_of(cpu))) {
+			pr_warn_ratelimited("cpu-proxy: cannot park CPU%u: its tick device %s is not a one-shot device of its own; a proxy cannot stand in for it\n",
+					    cpu, dev->name);
 			return -EOPNOTSUPP;
 		}
 	}
