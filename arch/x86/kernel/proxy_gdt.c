@@ -151,12 +151,12 @@ noinline void arch_cpu_proxy_run(unsigned int cpu, void (*fn)(void *), void *arg
 	cpu_proxy_write_tpr(15);
 
 	per_cpu(cpu_proxy_thunk_now, cpu) = &c;
-	wrmsrl(MSR_GS_BASE, per_cpu_offset(cpu));
+	native_wrmsrl(MSR_GS_BASE, per_cpu_offset(cpu));
 	__this_cpu_write(pcpu_hot.hardirq_stack_inuse, true);
 	call_on_stack(__this_cpu_read(pcpu_hot.hardirq_stack_ptr),
 		      cpu_proxy_thunk, ASM_CALL_ARG0);
 	__this_cpu_write(pcpu_hot.hardirq_stack_inuse, false);
-	wrmsrl(MSR_GS_BASE, self);
+	native_wrmsrl(MSR_GS_BASE, self);
 
 	cpu_proxy_write_tpr(tpr);
 	if (fpu)
@@ -175,7 +175,7 @@ noinline void arch_cpu_proxy_run(unsigned int cpu, void (*fn)(void *), void *arg
  */
 void arch_cpu_proxy_leave_context(void)
 {
-	wrmsrl(MSR_GS_BASE, per_cpu_offset(arch_cpu_proxy_hw_cpu()));
+	native_wrmsrl(MSR_GS_BASE, per_cpu_offset(arch_cpu_proxy_hw_cpu()));
 }
 
 /**
