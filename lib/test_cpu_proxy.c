@@ -31,12 +31,14 @@
  *            write "<cpu>": with <cpu> parked, panic in a pass its proxy
  *            runs for it (the panic job of the QEMU runner)
  *   nmi_storm
- *            write "<cpu> <nmis> [<stops>]": send that many NMIs to parked
- *            <cpu>, one at a time, each once the last was taken, from
- *            the function of a stop_machine() if <stops> is 1;
+ *            write "<cpu> <nmis> [<stops> [<fault>]]": send that many NMIs
+ *            to parked <cpu>, one at a time, each once the last was
+ *            taken, from the function of a stop_machine() if <stops> is
+ *            1; each NMI takes a fault with a fixup if <fault> is 1;
  *            then check that its proxy still runs its timers; read back
- *            "nmis <n> aimed <n> taken <n> timer_stopped <n> ok|FAIL"
- *            (aimed: sent while the CPU was about to halt)
+ *            "nmis <n> aimed <n> taken <n> timer_stopped <n> faults <n>
+ *            ok|FAIL" (aimed: sent while the CPU was about to halt;
+ *            faults: fixups that returned -EFAULT)
  *   stop_work
  *            write "<cpu> <rounds>": with <cpu> parked and stop_machine()
  *            run over and over, queue that many work items on <cpu>, one
@@ -505,6 +507,24 @@ static bool proxy_probe_wait(struct proxy_probe *p)
 	return true;
 }
 
+/*
+ * Wait, 10 s at most, for @csd to be free again (its call done). A csd
+ * still queued must be neither reused nor freed: on a timeout the caller
+ * leaks it, and the check fails on its own figures.
+ */
+static bool proxy_csd_settle(call_single_data_t *csd)
+{
+	unsigned long until = jiffies + 10 * HZ;
+
+	/* Pairs with csd_unlock(). */
+	while (smp_load_acquire(&csd->node.u_flags) & CSD_FLAG_LOCK) {
+		if (time_after(jiffies, until))
+			return false;
+		usleep_range(100, 200);
+	}
+	return true;
+}
+
 static int proxy_check_line(int len, const char *check, bool ok,
 			    const char *fmt, ...)
 {
@@ -619,7 +639,11 @@ static int proxy_check_bh(int n, s64 *bh_us, s64 *softirq_us)
 	local_bh_enable();
 	migrate_enable();
 	/* A call that did not come back in time may still run: let it. */
-	proxy_probe_wait(&b->p);
+	if (!proxy_csd_settle(&b->p.csd)) {
+		*softirq_us = -1;
+		set_cpus_allowed_ptr(current, cpu_possible_mask);
+		return 0;	/* b leaked: its csd is still queued */
+	}
 
 	timer_setup(&b->tl, proxy_bh_timer, TIMER_PINNED);
 	b->tl.expires = jiffies + 1;
@@ -629,9 +653,12 @@ static int proxy_check_bh(int n, s64 *bh_us, s64 *softirq_us)
 	while (!smp_load_acquire(&b->done) && time_before(jiffies, until))
 		usleep_range(100, 200);
 	del_timer_sync(&b->tl);
-	proxy_probe_wait(&b->p);
 	*softirq_us = b->done ? b->us : -1;
 	ret = 0;
+	if (!proxy_csd_settle(&b->p.csd)) {
+		set_cpus_allowed_ptr(current, cpu_possible_mask);
+		return ret;	/* b leaked: its csd is still queued */
+	}
 out:
 	set_cpus_allowed_ptr(current, cpu_possible_mask);
 	kfree(b);
@@ -1065,16 +1092,25 @@ static char nmi_storm_result[128];
 
 /* The NMI takes the printk CPU lock too (printk_sync). */
 static bool test_nmi_printk_sync;
+/* The NMI reads this unmapped address with a fixup (nmi_storm), if set. */
+static void *test_nmi_bad;
+static atomic_t test_nmi_faults;
 
 static int cpu_proxy_test_nmi(unsigned int type, struct pt_regs *regs)
 {
 	unsigned long flags;
 
 	if (atomic_add_unless(this_cpu_ptr(&test_nmis_sent), -1, 0)) {
+		void *bad = READ_ONCE(test_nmi_bad);
+		long v;
+
 		if (READ_ONCE(test_nmi_printk_sync)) {
 			printk_cpu_sync_get_irqsave(flags);
 			printk_cpu_sync_put_irqrestore(flags);
 		}
+		/* A #PF nested in the NMI, stopped or not: the fixup returns. */
+		if (bad && copy_from_kernel_nofault(&v, bad, sizeof(v)) == -EFAULT)
+			atomic_inc(&test_nmi_faults);
 		atomic_inc(&test_nmis_taken);
 		return NMI_HANDLED;
 	}
@@ -1190,31 +1226,41 @@ static int nmi_aim_stop(void *arg)
 static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
-	unsigned int nmis, stops = 0, i, dead = 0, aimed = 0;
+	unsigned int nmis, stops = 0, fault = 0, i, dead = 0, aimed = 0;
 	struct proxy_tick *pt;
-	int cpu, ret, taken;
+	int cpu, ret, taken, faults;
+	void *area = NULL;
 	char buf[32];
 
 	ret = copy_short_write(buf, sizeof(buf), ubuf, count);
 	if (ret)
 		return ret;
-	ret = sscanf(buf, "%d %u %u", &cpu, &nmis, &stops);
-	if (ret < 2 || stops > 1)
+	ret = sscanf(buf, "%d %u %u %u", &cpu, &nmis, &stops, &fault);
+	if (ret < 2 || stops > 1 || fault > 1)
 		return -EINVAL;
 	if (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu))
 		return -ENODEV;
 	if (!cpu_proxy_parked(cpu) || !nmis || nmis > 100000)
 		return -EINVAL;
 	pt = kzalloc(sizeof(*pt), GFP_KERNEL);
-	if (!pt)
+	if (fault)
+		area = vmalloc(PAGE_SIZE);
+	if (!pt || (fault && !area)) {
+		kfree(pt);
+		vfree(area);
 		return -ENOMEM;
+	}
 	guard(mutex)(&test_lock);
 	ret = register_nmi_handler(NMI_LOCAL, cpu_proxy_test_nmi, 0, "cpu_proxy_test");
 	if (ret) {
 		kfree(pt);
+		vfree(area);
 		return ret;
 	}
 	atomic_set(&test_nmis_taken, 0);
+	atomic_set(&test_nmi_faults, 0);
+	/* The guard page after a vmalloc() area is never mapped. */
+	WRITE_ONCE(test_nmi_bad, area ? area + PAGE_SIZE : NULL);
 	hrtimer_init(&pt->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	pt->hrt.function = proxy_tick_fn;
 	INIT_CSD(&pt->wake, proxy_nop, NULL);
@@ -1246,8 +1292,9 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 		if (!stops || !hit)
 			nmi_send_one(cpu);
 		fired = atomic_read(&pt->fired);
-		usleep_range(10 * PROXY_TICK_NS / NSEC_PER_USEC,
-			     12 * PROXY_TICK_NS / NSEC_PER_USEC);
+		/* 50 ms: as late as a proxied timer may be under TCG. */
+		usleep_range(25 * PROXY_TICK_NS / NSEC_PER_USEC,
+			     27 * PROXY_TICK_NS / NSEC_PER_USEC);
 		if (atomic_read(&pt->fired) == fired)
 			dead++;
 	}
@@ -1255,6 +1302,10 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 	taken = atomic_read(&test_nmis_taken);
 	atomic_set(per_cpu_ptr(&test_nmis_sent, cpu), 0);
 	unregister_nmi_handler(NMI_LOCAL, "cpu_proxy_test");
+	/* No NMI handler runs after unregister_nmi_handler(): free it. */
+	WRITE_ONCE(test_nmi_bad, NULL);
+	vfree(area);
+	faults = atomic_read(&test_nmi_faults);
 	hrtimer_cancel(&pt->hrt);
 	/* A CPU left asleep, unserved, is woken by this call (not listed). */
 	smp_call_function_single(cpu, proxy_nop, NULL, 1);
@@ -1262,8 +1313,10 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 	while (smp_load_acquire(&pt->wake.node.u_flags) & CSD_FLAG_LOCK)
 		cpu_relax();
 	scnprintf(nmi_storm_result, sizeof(nmi_storm_result),
-		  "nmis %u aimed %u taken %d timer_stopped %u %s\n", nmis, aimed,
-		  taken, dead, taken == nmis && !dead && aimed ? "ok" : "FAIL");
+		  "nmis %u aimed %u taken %d timer_stopped %u faults %d %s\n",
+		  nmis, aimed, taken, dead, faults,
+		  taken == nmis && !dead && aimed &&
+		  faults == (fault ? taken : 0) ? "ok" : "FAIL");
 	kfree(pt);
 	return count;
 }
