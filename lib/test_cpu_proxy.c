@@ -44,6 +44,12 @@
  *            run over and over, queue that many work items on <cpu>, one
  *            at a time, each waiting for this writer to go on; read back
  *            "rounds <n> stops <n> ok|FAIL"
+ *   stop_calls
+ *            write "<cpu> <rounds>": with <cpu> parked and stop_machine()
+ *            run over and over, wake <cpu> with a work item and send it
+ *            synchronous calls not on the allow-list, that many rounds;
+ *            read back "rounds <n> stops <n> max_us <n> ok|FAIL" (FAIL:
+ *            a call took over a second)
  *   printk_sync
  *            write "<cpu>": with <cpu> parked, a pass of its proxy holds the
  *            printk CPU lock while the proxy takes an NMI that takes it
@@ -1412,6 +1418,74 @@ static const struct file_operations stop_work_fops = {
 };
 
 /*
+ * stop_calls: a parked CPU that a stop_machine() holds, awake for a task
+ * it may not run yet or for a call, must not go back to sleep over a call
+ * sent to it meanwhile, nor be left asleep by a stop that let it go: the
+ * sender waits with preemption off, so the stop waits for it in turn. A
+ * call left so waits for the CPU's next timer, if any: over a second.
+ */
+static void stop_calls_work_fn(struct work_struct *w)
+{
+}
+
+static char stop_calls_result[80];
+
+static ssize_t stop_calls_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct stop_loop sl = {};
+	struct work_struct *work;
+	unsigned int rounds, i, j;
+	u64 worst = 0;
+	int cpu, ret;
+
+	ret = parse_cpu_write(ubuf, count, &cpu, &rounds);
+	if (ret)
+		return ret;
+	if (!cpu_proxy_parked(cpu) || !rounds || rounds > 100000)
+		return -EINVAL;
+	work = kzalloc(sizeof(*work), GFP_KERNEL);
+	if (!work)
+		return -ENOMEM;
+	guard(mutex)(&test_lock);
+	INIT_WORK(work, stop_calls_work_fn);
+	ret = stop_loop_start(&sl);
+	if (ret) {
+		kfree(work);
+		return ret;
+	}
+	for (i = 0; i < rounds && worst < NSEC_PER_SEC; i++) {
+		/* A task for the CPU, which it may not run while held. */
+		queue_work_on(cpu, system_highpri_wq, work);
+		for (j = 0; j < 4; j++) {
+			u64 t0 = ktime_get_ns(), d;
+
+			/* proxy_nop is not on the allow-list: the CPU runs it. */
+			smp_call_function_single(cpu, proxy_nop, NULL, 1);
+			d = ktime_get_ns() - t0;
+			worst = max(worst, d);
+		}
+		flush_work(work);
+		if (!(i % 16))
+			cond_resched();
+	}
+	stop_loop_end(&sl);
+	scnprintf(stop_calls_result, sizeof(stop_calls_result),
+		  "rounds %u stops %d max_us %llu %s\n", i, atomic_read(&sl.stops),
+		  worst / NSEC_PER_USEC, worst < NSEC_PER_SEC ? "ok" : "FAIL");
+	kfree(work);
+	return count;
+}
+
+static const struct file_operations stop_calls_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = result_read,
+	.write = stop_calls_write,
+	.llseek = default_llseek,
+};
+
+/*
  * printk_sync: a pass that holds the printk CPU lock (a WARN's backtrace,
  * say) is interrupted by an NMI on the proxy's hardware that takes it too
  * (an NMI backtrace): it must nest, as on any CPU, not spin on it forever.
@@ -1655,6 +1729,8 @@ static int __init test_cpu_proxy_init(void)
 			    &nmi_storm_fops);
 	debugfs_create_file("stop_work", 0600, dir, stop_work_result,
 			    &stop_work_fops);
+	debugfs_create_file("stop_calls", 0600, dir, stop_calls_result,
+			    &stop_calls_fops);
 	debugfs_create_file("printk_sync", 0600, dir, printk_sync_result,
 			    &printk_sync_fops);
 	debugfs_create_file("spin", 0200, dir, NULL, &spin_fops);

@@ -369,6 +369,30 @@ TEST_F_TIMEOUT(promise, a_parked_cpu_held_by_a_stop_runs_no_task, 300)
 }
 
 /*
+ * A parked CPU held by a stop, woken for a task it may not run yet and
+ * sent calls that it must run itself: every call returns, in far less
+ * than a second. One that the CPU slept over would wait for its next
+ * timer, and every CPU in the stop with it.
+ */
+static int stop_calls_write(void *p)
+{
+	return write_str(TEST_DIR "/stop_calls", p);
+}
+
+TEST_F_TIMEOUT(promise, calls_to_a_parked_cpu_held_by_a_stop_return, 300)
+{
+	char cmd[32], res[96];
+
+	ASSERT_EQ(0, park_cpu(self->last));
+	snprintf(cmd, sizeof(cmd), "%d 2000", self->last);
+	ASSERT_EQ(0, within(200, stop_calls_write, cmd)) TH_LOG("the machine hung");
+	ASSERT_LT(0, read_file(TEST_DIR "/stop_calls", res, sizeof(res)));
+	TH_LOG("%s", res);
+	EXPECT_NE(NULL, strstr(res, " ok"));
+	ASSERT_EQ(0, unpark_cpu(self->last));
+}
+
+/*
  * A pass that holds the printk CPU lock (a backtrace it prints), and an
  * NMI on the proxy that takes it too (an NMI backtrace of the proxy): the
  * NMI nests, as on any CPU, and both go on.
