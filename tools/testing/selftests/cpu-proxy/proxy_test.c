@@ -249,14 +249,15 @@ TEST_F(proxy, ipis_to_a_parked_cpu_go_to_its_proxy)
 	wakeups = stat_value("wakeups_while_parked");
 	snprintf(cmd, sizeof(cmd), "%d 400", self->last);
 	ASSERT_EQ(0, write_file(TEST_DIR "/ipi_rtt", cmd, strlen(cmd)));
-	EXPECT_LE(ipis + 400, stat_value("proxied_ipis"));
-	EXPECT_LE(entries + 400, stat_value("proxy_entries"));
 	/*
 	 * 400 IPIs do not wake it; its timers run on the proxy too. One
-	 * interrupt latched as it parked may end its first halt.
+	 * interrupt latched as it parked may end its first halt, and a call
+	 * or two that come while it is awake then run on it, as it.
 	 */
 	wakeups = stat_value("wakeups_while_parked") - wakeups;
 	EXPECT_GE(1, wakeups) TH_LOG("woken %llu times", wakeups);
+	EXPECT_LE(ipis + 400 - 2 * wakeups, stat_value("proxied_ipis"));
+	EXPECT_LE(entries + 400 - 2 * wakeups, stat_value("proxy_entries"));
 	ASSERT_EQ(0, unpark_list(self->last_str));
 	ipis = stat_value("proxied_ipis");
 	ASSERT_EQ(0, write_file(TEST_DIR "/ipi_rtt", cmd, strlen(cmd)));
