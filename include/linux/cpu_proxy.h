@@ -166,6 +166,13 @@ static __always_inline unsigned int cpu_proxy_hw_cpu(void)
 	return cpu_proxy_in_proxy() ? arch_cpu_proxy_hw_cpu() : smp_processor_id();
 }
 
+/* cpu_proxy_hw_cpu() for where raw_smp_processor_id() is meant. */
+static __always_inline unsigned int raw_cpu_proxy_hw_cpu(void)
+{
+	return cpu_proxy_in_proxy() ? arch_cpu_proxy_hw_cpu() :
+				      raw_smp_processor_id();
+}
+
 /*
  * The idle loop of a CPU told to park (kernel/cpu_proxy_proxy.c), or that
  * a stop_machine() counts as stopped in its park loop.
@@ -505,6 +512,11 @@ static inline bool cpu_proxy_in_proxy(void)
 static inline unsigned int cpu_proxy_hw_cpu(void)
 {
 	return smp_processor_id();
+}
+
+static inline unsigned int raw_cpu_proxy_hw_cpu(void)
+{
+	return raw_smp_processor_id();
 }
 
 static inline int cpu_proxy_queue_cpu(int cpu)
