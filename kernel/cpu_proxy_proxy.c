@@ -917,6 +917,7 @@ void cpu_proxy_idle(void)
 			__current_clr_polling();
 			/* Not polling before the queue is read; pairs with set_nr_if_polling(). */
 			smp_mb__after_atomic();
+			pc->no_softirq = false;
 			cpu_proxy_pass(pc);
 		}
 		pc->native = false;
