@@ -514,16 +514,19 @@ static bool proxy_probe_wait(struct proxy_probe *p)
 }
 
 /*
- * Wait, 10 s at most, for @csd to be free again (its call done). A csd
- * still queued must be neither reused nor freed: on a timeout the caller
- * leaks it, and the check fails on its own figures.
+ * Wait, 10 s at most, for @p's asynchronous call to be over: its csd free
+ * again and its function done (an asynchronous csd is unlocked before its
+ * function runs). A probe whose call may still run must be neither reused
+ * nor freed: on a timeout the caller leaks it, and the check fails on its
+ * own figures.
  */
-static bool proxy_csd_settle(call_single_data_t *csd)
+static bool proxy_csd_settle(struct proxy_probe *p)
 {
 	unsigned long until = jiffies + 10 * HZ;
 
-	/* Pairs with csd_unlock(). */
-	while (smp_load_acquire(&csd->node.u_flags) & CSD_FLAG_LOCK) {
+	/* Pairs with csd_unlock() and with proxy_probe_mark(). */
+	while ((smp_load_acquire(&p->csd.node.u_flags) & CSD_FLAG_LOCK) ||
+	       !smp_load_acquire(&p->done)) {
 		if (time_after(jiffies, until))
 			return false;
 		usleep_range(100, 200);
@@ -645,7 +648,7 @@ static int proxy_check_bh(int n, s64 *bh_us, s64 *softirq_us)
 	local_bh_enable();
 	migrate_enable();
 	/* A call that did not come back in time may still run: let it. */
-	if (!proxy_csd_settle(&b->p.csd)) {
+	if (!proxy_csd_settle(&b->p)) {
 		*softirq_us = -1;
 		set_cpus_allowed_ptr(current, cpu_possible_mask);
 		return 0;	/* b leaked: its csd is still queued */
@@ -661,7 +664,7 @@ static int proxy_check_bh(int n, s64 *bh_us, s64 *softirq_us)
 	del_timer_sync(&b->tl);
 	*softirq_us = b->done ? b->us : -1;
 	ret = 0;
-	if (!proxy_csd_settle(&b->p.csd)) {
+	if (!proxy_csd_settle(&b->p)) {
 		set_cpus_allowed_ptr(current, cpu_possible_mask);
 		return ret;	/* b leaked: its csd is still queued */
 	}
