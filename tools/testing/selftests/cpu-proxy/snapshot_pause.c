@@ -11,10 +11,10 @@
  * parked, and the churn goes on under the rest of the test.
  *
  * With CPU_PROXY_PAUSE and CPU_PROXY_PAUSED in the environment: write a
- * token to the first file, wait (5 s at most) until the churn, which
- * stops when the first file exists, copies it to the second, take the
- * snapshot, and remove the first file. Without them, as
- * sched_getaffinity().
+ * token to the first file, wait until the churn, which stops when the
+ * first file exists, copies it to the second, take the snapshot, and
+ * remove the first file; exit with 3 if the churn did not pause in 5 s.
+ * Without them, as sched_getaffinity().
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -67,8 +67,12 @@ int cpu_proxy_paused_getaffinity(pid_t pid, size_t size, cpu_set_t *mask)
 		return sched_getaffinity(pid, size, mask);
 	for (i = 0; i < 5000 && !has_token(paused, token); i++)
 		usleep(1000);
-	if (i == 5000)
-		fprintf(stderr, "snapshot_pause: the churn did not pause\n");
+	if (i == 5000) {
+		/* A snapshot with CPUs parked would fail the test later. */
+		fprintf(stderr, "snapshot_pause: the churn did not pause in 5 s\n");
+		unlink(pause);
+		exit(3);
+	}
 	ret = sched_getaffinity(pid, size, mask);
 	unlink(pause);
 	return ret;
