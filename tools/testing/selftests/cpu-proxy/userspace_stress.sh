@@ -111,9 +111,9 @@ for ((r = 0; r < ROUNDS; r++)); do
 	"$here/rseq_basic_percpu_ops_mm_cid" >/tmp/rseq.out 2>&1 ||
 		fail "rseq basic_percpu_ops_mm_cid_test: $(tail -n 3 /tmp/rseq.out)"
 	for t in s l b m i r; do
-		"$here/rseq_param" -T $t -r 1000000 -t $((4 * ncpu)) >/tmp/rseq.out 2>&1 ||
+		"$here/rseq_param" -T $t -r 300000 -t $((4 * ncpu)) >/tmp/rseq.out 2>&1 ||
 			fail "rseq param_test -T $t: $(tail -n 3 /tmp/rseq.out)"
-		"$here/rseq_param_mm_cid" -T $t -r 1000000 -t $((4 * ncpu)) >/tmp/rseq.out 2>&1 ||
+		"$here/rseq_param_mm_cid" -T $t -r 300000 -t $((4 * ncpu)) >/tmp/rseq.out 2>&1 ||
 			fail "rseq param_test_mm_cid -T $t: $(tail -n 3 /tmp/rseq.out)"
 	done
 done
