@@ -39,6 +39,7 @@
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
 #include <linux/irq_work.h>
+#include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/mmu_context.h>
 #include <linux/nmi.h>
@@ -354,7 +355,7 @@ static bool cpu_proxy_pending(struct cpu_proxy_cpu *pc)
  * its softirqs are left pending for a later pass, and the tick is not
  * stopped meanwhile.
  */
-static void cpu_proxy_pass(void *arg)
+static notrace void cpu_proxy_pass(void *arg)
 {
 	struct cpu_proxy_cpu *pc = arg;
 	bool proxied = cpu_proxy_in_proxy();
@@ -407,6 +408,8 @@ static void cpu_proxy_pass(void *arg)
 	if (proxied)
 		lockdep_hardirqs_on(CALLER_ADDR0);
 }
+/* Its entry runs as a CPU in RCU's extended quiescent state. */
+NOKPROBE_SYMBOL(cpu_proxy_pass);
 
 /* On the proxy, as itself: follow N's expiry with the proxy's hrtimer. */
 static void cpu_proxy_arm(struct cpu_proxy_cpu *pc)

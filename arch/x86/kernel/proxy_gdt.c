@@ -29,6 +29,7 @@
 
 #include <linux/cpu_proxy.h>
 #include <linux/irqflags.h>
+#include <linux/kprobes.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <asm/apic.h>
@@ -109,12 +110,17 @@ struct cpu_proxy_thunk {
  */
 static DEFINE_PER_CPU(struct cpu_proxy_thunk *, cpu_proxy_thunk_now);
 
-static void cpu_proxy_thunk(void)
+/*
+ * Runs under the parked CPU's GS base before the pass tells RCU: not
+ * traced, not probed (see cpu_proxy_pass()).
+ */
+static notrace void cpu_proxy_thunk(void)
 {
 	struct cpu_proxy_thunk *c = __this_cpu_read(cpu_proxy_thunk_now);
 
 	c->fn(c->arg);
 }
+NOKPROBE_SYMBOL(cpu_proxy_thunk);
 
 /**
  * arch_cpu_proxy_run - run @fn(@arg) on this CPU's hardware as CPU @cpu
