@@ -524,9 +524,13 @@ static bool proxy_csd_settle(struct proxy_probe *p)
 {
 	unsigned long until = jiffies + 10 * HZ;
 
-	/* Pairs with csd_unlock() and with proxy_probe_mark(). */
-	while ((smp_load_acquire(&p->csd.node.u_flags) & CSD_FLAG_LOCK) ||
-	       !smp_load_acquire(&p->done)) {
+	for (;;) {
+		/* Pairs with csd_unlock(). */
+		bool locked = smp_load_acquire(&p->csd.node.u_flags) & CSD_FLAG_LOCK;
+
+		/* Pairs with proxy_probe_mark(). */
+		if (!locked && smp_load_acquire(&p->done))
+			break;
 		if (time_after(jiffies, until))
 			return false;
 		usleep_range(100, 200);
