@@ -354,6 +354,8 @@ static bool cpu_proxy_pending(struct cpu_proxy_cpu *pc)
  * stay off throughout (the proxy's own are off, or its FPU is in use):
  * its softirqs are left pending for a later pass, and the tick is not
  * stopped meanwhile.
+ * Its entry runs as N in RCU's extended quiescent state: not traced,
+ * not probed.
  */
 static notrace void cpu_proxy_pass(void *arg)
 {
@@ -408,7 +410,7 @@ static notrace void cpu_proxy_pass(void *arg)
 	if (proxied)
 		lockdep_hardirqs_on(CALLER_ADDR0);
 }
-/* Its entry runs as a CPU in RCU's extended quiescent state. */
+
 NOKPROBE_SYMBOL(cpu_proxy_pass);
 
 /* On the proxy, as itself: follow N's expiry with the proxy's hrtimer. */

@@ -120,6 +120,7 @@ static notrace void cpu_proxy_thunk(void)
 
 	c->fn(c->arg);
 }
+
 NOKPROBE_SYMBOL(cpu_proxy_thunk);
 
 /**
