@@ -512,12 +512,17 @@ static int dl_reserve_many(pid_t *res, int k)
 	return n;
 }
 
+/*
+ * Kills the reservations. A dead deadline task's bandwidth comes back at
+ * its 0-lag time, up to a period (10 ms) after it died: wait five.
+ */
 static void dl_release(pid_t *res, int n)
 {
 	for (int i = 0; i < n; i++) {
 		kill(res[i], SIGKILL);
 		waitpid(res[i], NULL, 0);
 	}
+	sleep_ms(50);
 }
 
 /*
