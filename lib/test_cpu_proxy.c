@@ -53,7 +53,7 @@
  *   printk_sync
  *            write "<cpu>": with <cpu> parked, a pass of its proxy holds the
  *            printk CPU lock while the proxy takes an NMI that takes it
- *            too; read back "cpu <n> proxied <0|1> nmi <0|1> ok|FAIL"
+ *            too; read back "cpu <n> proxied <0|1> nmi <0|1> tries <n> ok|FAIL"
  *   spin     write "<cpu> <ms>": a kthread bound to <cpu> runs for that
  *            long without sleeping or being preempted (a park of <cpu>
  *            waits for it)
@@ -1558,14 +1558,17 @@ static ssize_t printk_sync_write(struct file *file, const char __user *ubuf,
 		return ret;
 	}
 	WRITE_ONCE(test_nmi_printk_sync, true);
-	/* The CPU may be awake for a moment and run it itself: retry. */
-	for (i = 0; i < 5 && !proxied; i++) {
+	/*
+	 * The CPU may be awake for a moment and run it itself, or a loaded
+	 * host may hold the pass up: retry, a while.
+	 */
+	for (i = 0; i < 20 && !proxied; i++) {
 		memset(t, 0, sizeof(*t));
 		atomic_set(&test_nmis_taken, 0);
 		INIT_CSD(&t->csd, printk_sync_pass, t);
 		if (smp_call_function_single_async(cpu, &t->csd))
 			break;
-		until = jiffies + HZ;
+		until = jiffies + 3 * HZ;
 		while (!atomic_read(&t->held) && time_before(jiffies, until))
 			cpu_relax();
 		proxied = atomic_read(&t->held) &&
@@ -1586,8 +1589,8 @@ static ssize_t printk_sync_write(struct file *file, const char __user *ubuf,
 	unregister_nmi_handler(NMI_LOCAL, "cpu_proxy_test");
 	set_cpus_allowed_ptr(current, cpu_possible_mask);
 	scnprintf(printk_sync_result, sizeof(printk_sync_result),
-		  "cpu %d proxied %d nmi %d %s\n", cpu, proxied,
-		  atomic_read(&t->nmi_seen),
+		  "cpu %d proxied %d nmi %d tries %d %s\n", cpu, proxied,
+		  atomic_read(&t->nmi_seen), i,
 		  proxied && t->done && atomic_read(&t->nmi_seen) ? "ok" : "FAIL");
 	/* A pass that never ended still holds @t: leave it. */
 	if (t->done)
