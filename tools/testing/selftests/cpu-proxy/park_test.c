@@ -949,22 +949,6 @@ TEST_F(park, a_core_whose_sibling_is_parked_is_an_idle_core)
 #define SCHED_DEADLINE 6
 #endif
 
-/*
- * sched_setattr(2)'s argument: the C library has no wrapper, and the
- * uapi header that has it (linux/sched/types.h) also defines a struct
- * sched_param, which clashes with the C library's.
- */
-struct dl_attr {
-	uint32_t size;
-	uint32_t sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime;
-	uint64_t sched_deadline;
-	uint64_t sched_period;
-};
-
 /* Makes the calling thread SCHED_DEADLINE: @runtime_us every @period_us. */
 static int set_deadline(unsigned int runtime_us, unsigned int period_us)
 {

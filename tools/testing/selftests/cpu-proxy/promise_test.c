@@ -448,17 +448,6 @@ TEST_F(promise, a_warn_in_a_pass_prints_a_usable_backtrace)
 	free(log);
 }
 
-struct dl_attr {
-	uint32_t size;
-	uint32_t sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime;
-	uint64_t sched_deadline;
-	uint64_t sched_period;
-};
-
 /* Child: reserve @pct percent of a CPU as SCHED_DEADLINE, sleep till killed. */
 static pid_t dl_reserve(int pct)
 {

@@ -149,4 +149,20 @@ static inline const char *woken_since(const unsigned long long *before,
 	return out;
 }
 
+/*
+ * sched_setattr(2)'s argument: the C library has no wrapper, and the
+ * uapi header that has it (linux/sched/types.h) also defines a struct
+ * sched_param, which clashes with the C library's.
+ */
+struct dl_attr {
+	uint32_t size;
+	uint32_t sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime;
+	uint64_t sched_deadline;
+	uint64_t sched_period;
+};
+
 #endif
