@@ -123,6 +123,8 @@ void cpu_proxy_set_parked(unsigned int cpu, bool parked)
 /**
  * cpu_proxy_cpu_package - the physical package of @cpu, for proxy choice
  * @cpu: a possible CPU
+ *
+ * Return: the package id topology reports for @cpu.
  */
 u32 cpu_proxy_cpu_package(unsigned int cpu)
 {
@@ -136,6 +138,8 @@ u32 cpu_proxy_cpu_package(unsigned int cpu)
  * SMT siblings share it. An offline CPU has no siblings listed and gets
  * nr_cpu_ids, a core of its own: proxy choice only compares parked and
  * active CPUs, which are online.
+ *
+ * Return: the lowest-numbered SMT sibling of @cpu.
  */
 u32 cpu_proxy_cpu_core(unsigned int cpu)
 {
@@ -148,6 +152,8 @@ u32 cpu_proxy_cpu_core(unsigned int cpu)
  *
  * Not if it is isolated from the scheduler's domains (isolcpus=) or from
  * the tick (nohz_full=): a proxy runs another CPU's timers and softirqs.
+ *
+ * Return: true if @cpu is a housekeeping CPU for both.
  */
 bool cpu_proxy_cpu_housekeeping(unsigned int cpu)
 {

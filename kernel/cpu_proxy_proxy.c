@@ -1386,6 +1386,9 @@ void cpu_proxy_unstop_parked(void)
 /**
  * cpu_proxy_get_proxy - the CPU that stands in for @cpu, or -1
  * @cpu: a CPU
+ *
+ * Context: any; a snapshot unless cpu_proxy_lock() is held.
+ * Return: the proxy of @cpu, or -1 if @cpu is not parked.
  */
 int cpu_proxy_get_proxy(unsigned int cpu)
 {

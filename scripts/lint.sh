@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Style gates: checkpatch --strict on the C files and the patches,
-# rustfmtcheck, and a clippy build of the Rust core (CLIPPY=1).
+# kernel-doc on the new C files, rustfmtcheck, and a clippy build of the
+# Rust core (CLIPPY=1).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -18,6 +19,12 @@ done
 step "checkpatch --strict: patches/"
 for p in "$REPO"/patches/*.patch; do
 	$CP --ignore FILE_PATH_CHANGES "$p" || status=1
+done
+
+step "kernel-doc -none -Wall: new C files"
+for f in $(cd "$REPO" && find kernel include lib arch -name '*.[ch]' 2>/dev/null); do
+	out=$("$KSRC/scripts/kernel-doc" -none -Wall "$REPO/$f" 2>&1)
+	[ -z "$out" ] || { echo "$out"; status=1; }
 done
 
 step "rustfmtcheck"

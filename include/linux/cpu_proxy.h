@@ -49,6 +49,7 @@ static __always_inline bool cpu_proxy_any_parked(void)
  * @cpu: the CPU
  *
  * Context: any. Stable only under cpu_maps_update_begin().
+ * Return: true if @cpu is parked.
  */
 static __always_inline bool cpu_proxy_parked(unsigned int cpu)
 {

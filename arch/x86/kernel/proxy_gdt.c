@@ -90,6 +90,7 @@ int arch_cpu_proxy_supported(void)
  * number while smp_processor_id() is the parked CPU's.
  *
  * Context: any, noinstr.
+ * Return: the hardware's CPU number.
  */
 noinstr unsigned int arch_cpu_proxy_hw_cpu(void)
 {
