@@ -154,6 +154,40 @@ def table(runs):
     return "\n".join(out)
 
 
+# The seed paper's Table 3: latency in ms to take 1-3 CPUs offline and
+# online, native, with parallel hotplug and with proxies (Linux 2.6.31).
+PAPER_TABLE3 = {
+    "offline": {1: (25, 25, 1.7), 2: (60, 60, 4), 3: (137, 130, 6.5)},
+    "online": {1: (106, 106, 1.2), 2: (214, 111, 2.8), 3: (331, 131, 6)},
+}
+
+
+def table3(runs):
+    """The paper's Table 3 redone from each run, beside the paper's numbers:
+    native (one cpuN/online write per CPU), Par (one mask write) and Proxy
+    (one park or unpark write) for 1-3 CPUs, in ms, medians of one boot."""
+    out = []
+    for r in runs:
+        park = {row["k"]: row for row in r.get("park", [])}
+        mask = {row["k"]: row for row in r.get("mask", [])}
+        native = {row["k"]: row for row in r["native"]}
+        ks = [k for k in (1, 2, 3) if k in native and k in park and k in mask]
+        if not ks:
+            continue
+        out.append(f"Table 3 redone, -smp {r['cpus']}: ms, medians of one boot; "
+                   f"the paper's (Linux 2.6.31, hardware) in parentheses")
+        out.append(f"  {'':8} {'CPUs':>4} | {'Native':>16} {'Par':>16} {'Proxy':>16}")
+        for op, pk in (("offline", "park"), ("online", "unpark")):
+            for k in ks:
+                pn, pp, px = PAPER_TABLE3[op][k]
+                out.append(f"  {op.upper() if k == ks[0] else '':8} {k:>4} |"
+                           f" {ms(native[k][op]['median_ns']):7.2f} ({pn:>5g})"
+                           f" {ms(mask[k][op]['median_ns']):7.2f} ({pp:>5g})"
+                           f" {ms(park[k][pk]['median_ns']):7.3f} ({px:>5g})")
+        out.append("")
+    return "\n".join(out)
+
+
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
@@ -230,6 +264,7 @@ def main():
             runs.append(json.load(f))
     runs.sort(key=lambda r: r["cpus"])
     print(table(runs))
+    print(table3(runs))
     with open(a.json, "w") as f:
         json.dump({"runs": runs}, f, indent=1)
     with open(a.svg, "w") as f:
