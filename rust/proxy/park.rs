@@ -235,13 +235,17 @@ pub(crate) fn hotplug_write(input: &[u8], up: bool) -> Result {
         return Ok(());
     }
     guard.hotplug_mask(&change, up).map_err(|(e, cpu)| {
-        let what = if up { "online" } else { "offline" };
-        pr_warn!(
-            "{}: CPU{} failed (error {}); the set was rolled back\n",
-            what,
-            cpu,
-            e.to_errno()
-        );
+        // A refusal before any CPU was touched (-1) is the errno alone, as
+        // for a write to cpuN/online; a CPU that failed is named.
+        if cpu >= 0 {
+            let what = if up { "online" } else { "offline" };
+            pr_warn!(
+                "{}: CPU{} failed (error {}); the set was rolled back\n",
+                what,
+                cpu,
+                e.to_errno()
+            );
+        }
         e
     })
 }

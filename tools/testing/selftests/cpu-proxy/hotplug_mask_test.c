@@ -203,6 +203,17 @@ TEST_F(mask, errnos_leave_state_unchanged)
 	}
 	EXPECT_EQ(self->all, online_from_list());
 
+	/*
+	 * A CPU that cpuN/online cannot take down (it has no such file:
+	 * x86's boot CPU) is refused with EPERM, as the device core refuses
+	 * it, alone or in a set, and nothing changes.
+	 */
+	if (access("/sys/devices/system/cpu/cpu0/online", F_OK) != 0) {
+		EXPECT_EQ(-EPERM, write_str(OFFLINE_FILE, "0"));
+		snprintf(list, sizeof(list), "0-%d", self->ncpu - 2);
+		EXPECT_EQ(-EPERM, write_str(OFFLINE_FILE, list));
+		EXPECT_EQ(self->all, online_from_list());
+	}
 }
 
 TEST_F(mask, already_in_state_is_a_no_op)
