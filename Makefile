@@ -14,8 +14,8 @@ CHECK_JL_SMP ?= 4 8
 REPS ?= 11
 
 .PHONY: all demo check setup kernel initramfs host-test qemu-test bench \
-	anatomy series soak shell lint build-noproxy initramfs-jl qemu-test-jl \
-	initramfs-debug qemu-test-debug clean distclean
+	anatomy series series-check soak shell lint build-noproxy initramfs-jl \
+	qemu-test-jl initramfs-debug qemu-test-debug clean distclean
 
 all: check
 
@@ -112,6 +112,11 @@ build-noproxy: setup
 series: setup
 	bash scripts/series.sh
 
+# Build every commit of that series in order (it must bisect): slow, not
+# part of make check. FROM=N resumes at the Nth commit.
+series-check: setup
+	bash scripts/series-check.sh
+
 lint: kernel
 	bash scripts/lint.sh
 
@@ -120,7 +125,8 @@ clean:
 		out/bzImage out/initramfs.cpio.gz out/build-jl out/initramfs-jl \
 		out/bzImage-jl out/initramfs-jl.cpio.gz out/modules-jl \
 		out/build-debug out/initramfs-debug out/bzImage-debug \
-		out/initramfs-debug.cpio.gz out/modules-debug
+		out/initramfs-debug.cpio.gz out/modules-debug out/series \
+		out/build-series
 	cd host && cargo clean
 
 distclean:

@@ -3,26 +3,25 @@
 #
 # Emit the whole change as a git format-patch series against the pinned
 # kernel, into out/series/: one commit per patch of patches/, in the
-# order they apply, each new file in the commit that first needs it. The
-# new files are in their final form: the whole series builds, the commits
-# in between are not build-tested.
+# order they apply, each new file of this repository in the commit that
+# first needs it, in its final form. The order is such that every commit
+# builds (make series-check): the new files come with the patches whose
+# hooks they implement, and CONFIG_CPU_PROXY becomes selectable only once
+# everything its code calls is in.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# commit = "patch file (or -)|new files and directories|subject (for -)"
-COMMITS=(
-"0004-sched-park-a-CPU-without-taking-it-offline.patch|include/linux/cpu_proxy.h|"
-"0001-cpu-proxy-add-CONFIG_CPU_PROXY-and-build-the-Rust-core.patch|kernel/Kconfig.cpu_proxy kernel/cpu_proxy_glue.c rust/proxy|"
-"0002-lib-build-the-cpu-proxy-test-hooks.patch|lib/test_cpu_proxy.c|"
-"0003-selftests-add-the-cpu-proxy-target.patch|tools/testing/selftests/cpu-proxy|"
-"0005-cpu-proxy-run-a-parked-CPU-s-interrupt-side-work-on-a-proxy.patch|kernel/cpu_proxy_proxy.c arch/x86/kernel/proxy_gdt.c|"
-"-|Documentation/cpu-proxy.rst|Documentation: describe processor proxies"
+# The new files each patch brings (a patch not named brings none).
+declare -A FILES=(
+[0001-sched-park-a-CPU-without-taking-it-offline.patch]="include/linux/cpu_proxy.h"
+[0002-cpu-proxy-build-the-Rust-core-and-its-C-glue.patch]="kernel/cpu_proxy_glue.c rust/proxy"
+[0003-lib-build-the-cpu-proxy-test-hooks.patch]="lib/test_cpu_proxy.c"
+[0004-selftests-add-the-cpu-proxy-target.patch]="tools/testing/selftests/cpu-proxy"
+[0005-cpu-proxy-run-a-parked-CPU-s-interrupt-side-work-on-a-proxy.patch]="kernel/cpu_proxy_proxy.c arch/x86/kernel/proxy_gdt.c"
+[0017-cpu-proxy-make-CONFIG_CPU_PROXY-selectable.patch]="kernel/Kconfig.cpu_proxy"
 )
-# The other patches, each a commit of its own, in order.
-for p in "$REPO"/patches/*.patch; do
-	p=$(basename "$p")
-	case " ${COMMITS[*]} " in *"$p|"*) continue ;; esac
-	COMMITS=("${COMMITS[@]:0:${#COMMITS[@]}-1}" "$p||" "${COMMITS[@]: -1}")
+for p in "${!FILES[@]}"; do
+	[ -f "$REPO/patches/$p" ] || die "series.sh names $p, which is not in patches/"
 done
 
 kver=$(dpkg-query -W -f='${Version}' "$KPKG")
@@ -40,25 +39,30 @@ git -c user.name=cpu-proxy -c user.email=cpu-proxy@localhost commit -q -m "Linux
 base=$(git rev-parse HEAD)
 
 assigned=
-for c in "${COMMITS[@]}"; do
-	IFS='|' read -r patch files subject <<<"$c"
+for p in "$REPO"/patches/*.patch; do
+	patch=$(basename "$p")
+	files=${FILES[$patch]:-}
 	for f in $files; do
 		mkdir -p "$(dirname "$f")"
 		cp -r "$REPO/$f" "$(dirname "$f")/"
 		assigned="$assigned $(cd "$REPO" && find "$f" -type f)"
 	done
-	if [ "$patch" != - ]; then
-		git apply --index "$REPO/patches/$patch"
-		subject=$(sed -n 's/^Subject: \[PATCH\] //p' "$REPO/patches/$patch")
-		body=$(awk '/^Subject:/ { s = 1; next } s && /^---$/ { exit } s' "$REPO/patches/$patch")
-	else
-		body=
-	fi
-	git add -A -f $files
+	git apply --index "$p"
+	subject=$(sed -n 's/^Subject: \[PATCH\] //p' "$p")
+	body=$(awk '/^Subject:/ { s = 1; next } s && /^---$/ { exit } s' "$p")
+	[ -z "$files" ] || git add -A -f $files
 	git -c user.name="cpu-proxy developers" -c user.email=cpu-proxy@localhost \
 		commit -q -m "$subject" -m "$body"
 	note "$subject"
 done
+
+# The documentation last, as a commit of its own.
+cp -r "$REPO/Documentation" .
+assigned="$assigned $(cd "$REPO" && find Documentation -type f)"
+git add -A -f Documentation
+git -c user.name="cpu-proxy developers" -c user.email=cpu-proxy@localhost \
+	commit -q -m "Documentation: describe processor proxies"
+note "Documentation: describe processor proxies"
 
 # Every new file of the repo must be in exactly one commit.
 for f in $(cd "$REPO" && for d in $OVERLAY_DIRS; do [ ! -d "$d" ] || find "$d" -type f; done); do
