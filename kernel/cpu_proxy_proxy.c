@@ -25,7 +25,7 @@
  * an interrupt that wakes N takes it to NATIVE, waiting for a pass to end.
  *
  * Policy (which CPU proxies which) is the Rust core's; this file is the
- * mechanism. See Documentation/cpu-proxy.rst.
+ * mechanism. See Documentation/core-api/cpu-proxy.rst.
  */
 
 #include <linux/clockchips.h>
@@ -185,7 +185,7 @@ static unsigned int cpu_proxy_call_ntables;
 /**
  * cpu_proxy_allow_calls - put cross-call functions on the allow-list
  * @calls: each function with what a proxy does with it; see
- *         Documentation/cpu-proxy.rst, "The allow-list"
+ *         Documentation/core-api/cpu-proxy.rst, "The allow-list"
  * @n: how many
  *
  * Use CPU_PROXY_CALLS() next to the functions. Only built-in code may: a

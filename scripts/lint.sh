@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Style gates: checkpatch --strict on the C files and the patches,
-# kernel-doc on the new C files, rustfmtcheck, and a clippy build of the
-# Rust core (CLIPPY=1).
+# kernel-doc on the new C files, the documentation's ReST and ABI entry,
+# rustfmtcheck, and a clippy build of the Rust core (CLIPPY=1).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -26,6 +26,20 @@ for f in $(cd "$REPO" && find kernel include lib arch -name '*.[ch]' 2>/dev/null
 	out=$("$KSRC/scripts/kernel-doc" -none -Wall "$REPO/$f" 2>&1)
 	[ -z "$out" ] || { echo "$out"; status=1; }
 done
+
+step "Documentation: reStructuredText and the ABI entry"
+# docutils as the documentation build reads it (scripts/doccheck.py); the
+# ABI file through the kernel's own validator and its ReST rendering.
+DOCPY=/usr/bin/python3
+$DOCPY -c 'import docutils' 2>/dev/null || DOCPY=python3
+abi=$(mktemp -d)
+mkdir -p "$abi/testing"
+cp "$REPO"/Documentation/ABI/testing/* "$abi/testing/"
+perl "$KSRC/scripts/get_abi.pl" --dir "$abi" validate || status=1
+perl "$KSRC/scripts/get_abi.pl" --dir "$abi" rest >"$abi/abi.rst" || status=1
+$DOCPY "$REPO/scripts/doccheck.py" $(cd "$REPO" && find Documentation -name '*.rst' |
+	sed "s|^|$REPO/|") "$abi/abi.rst" || status=1
+rm -rf "$abi"
 
 step "rustfmtcheck"
 kmake -s rustfmtcheck || status=1

@@ -19,6 +19,7 @@ declare -A FILES=(
 [0004-selftests-add-the-cpu-proxy-target.patch]="tools/testing/selftests/cpu-proxy"
 [0005-cpu-proxy-run-a-parked-CPU-s-interrupt-side-work-on-a-proxy.patch]="kernel/cpu_proxy_proxy.c arch/x86/kernel/proxy_gdt.c"
 [0017-cpu-proxy-make-CONFIG_CPU_PROXY-selectable.patch]="kernel/Kconfig.cpu_proxy"
+[0038-Documentation-list-the-cpu-proxy-documents-in-the-toctrees.patch]="Documentation"
 )
 for p in "${!FILES[@]}"; do
 	[ -f "$REPO/patches/$p" ] || die "series.sh names $p, which is not in patches/"
@@ -55,14 +56,6 @@ for p in "$REPO"/patches/*.patch; do
 		commit -q -m "$subject" -m "$body"
 	note "$subject"
 done
-
-# The documentation last, as a commit of its own.
-cp -r "$REPO/Documentation" .
-assigned="$assigned $(cd "$REPO" && find Documentation -type f)"
-git add -A -f Documentation
-git -c user.name="cpu-proxy developers" -c user.email=cpu-proxy@localhost \
-	commit -q -m "Documentation: describe processor proxies"
-note "Documentation: describe processor proxies"
 
 # Every new file of the repo must be in exactly one commit.
 for f in $(cd "$REPO" && for d in $OVERLAY_DIRS; do [ ! -d "$d" ] || find "$d" -type f; done); do

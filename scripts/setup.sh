@@ -11,7 +11,7 @@ SUDO=
 
 APT_PKGS="clang-19 lld-19 llvm-19 libclang-19-dev qemu-system-x86
 	busybox-static flex bison bc libelf-dev libssl-dev cpio make gcc
-	libc6-dev bash python3 ccache xz-utils patch kmod"
+	libc6-dev bash python3 python3-docutils ccache xz-utils patch kmod"
 
 apt_updated=
 apt_update() {

@@ -4,7 +4,7 @@
  *
  * The core is Rust (rust/proxy/); its objects are opaque to C. Functions
  * marked "Rust" are implemented there, the others in kernel/cpu_proxy_glue.c.
- * See Documentation/cpu-proxy.rst.
+ * See Documentation/core-api/cpu-proxy.rst.
  */
 #ifndef _LINUX_CPU_PROXY_H
 #define _LINUX_CPU_PROXY_H
@@ -103,8 +103,8 @@ void cpu_proxy_nmi_release(bool halted);
  * Called first on interrupt and NMI entry: a parked CPU woken from its
  * halt takes its context back from its proxy, waiting for a proxy that is
  * running it to finish, and flushes its TLB and serialises (work acked by
- * the proxy on its behalf, see Documentation/cpu-proxy.rst). One static
- * branch while nothing is parked.
+ * the proxy on its behalf, see Documentation/core-api/cpu-proxy.rst). One
+ * static branch while nothing is parked.
  */
 static __always_inline void cpu_proxy_irq_claim(void)
 {
@@ -216,7 +216,7 @@ static __always_inline bool cpu_proxy_idle_parks(void)
  *	CPU_PROXY_CALLS(tlb, CPU_PROXY_ACK(flush_tlb_func), ...);
  *
  * irq_work is always the proxy's (CSD_TYPE_IRQ_WORK), task wakeups never
- * (CSD_TYPE_TTWU). See Documentation/cpu-proxy.rst, "The allow-list".
+ * (CSD_TYPE_TTWU). See Documentation/core-api/cpu-proxy.rst, "The allow-list".
  */
 typedef void (*cpu_proxy_func_t)(void *info);
 

@@ -4,7 +4,7 @@
 //!
 //! A parked CPU stays in `cpu_online_mask` but runs nothing; a proxy CPU
 //! stands in for it and runs its interrupt-side work under its per-CPU
-//! identity. See `Documentation/cpu-proxy.rst` for the design.
+//! identity. See `Documentation/core-api/cpu-proxy.rst` for the design.
 //!
 //! The logic lives here, in Rust; `kernel/cpu_proxy_glue.c` is the thin C
 //! side that owns the sysfs attribute group and the hooks into core paths.

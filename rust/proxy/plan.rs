@@ -8,7 +8,7 @@
 //! function over bitmap words, so that it is host-tested; the caller
 //! applies it under the hotplug lock.
 //!
-//! The rules (Documentation/cpu-proxy.rst, "ABI"):
+//! The rules (Documentation/admin-guide/cpu-proxy.rst, "Usage"):
 //!
 //! - every requested CPU must be online, else [`PlanError::NotOnline`]
 //!   (`ENODEV`) and nothing changes;

@@ -24,7 +24,7 @@
  * from the parked CPU's own wakeup by this hardware CPU's number, read from
  * the GDT (arch_cpu_proxy_hw_cpu()).
  *
- * See Documentation/cpu-proxy.rst for what is proxied and what is not.
+ * See Documentation/core-api/cpu-proxy.rst for what is proxied and what is not.
  */
 
 #include <linux/cpu_proxy.h>

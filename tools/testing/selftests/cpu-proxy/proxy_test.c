@@ -112,9 +112,9 @@ FIXTURE_TEARDOWN(proxy)
 }
 
 /*
- * The proxy @cpu gets when it alone parks (Documentation/cpu-proxy.rst,
- * "Proxy choice"): its SMT sibling, else the lowest-numbered other CPU of
- * its package, else CPU 0.
+ * The proxy @cpu gets when it alone parks
+ * (Documentation/core-api/cpu-proxy.rst, "Proxy choice"): its SMT sibling,
+ * else the lowest-numbered other CPU of its package, else CPU 0.
  */
 static int first_proxy(int cpu, int ncpu)
 {
