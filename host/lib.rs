@@ -4,6 +4,11 @@
 //! `rust/proxy/`, so that `cargo test` runs their unit tests. The files are
 //! the kernel's own, included by path: what is tested here is what the
 //! kernel builds.
+//!
+//! Beside them, [`protocol`] is the ownership protocol that
+//! `kernel/cpu_proxy_proxy.c` implements, written generic over its atomics
+//! so that it can be model-checked here ([`protocol_model`], with loom),
+//! and instantiated by the kernel crate once the mechanism moves there.
 
 #![cfg_attr(not(test), no_std)]
 // The kernel crate uses these modules through its entry points, which are
@@ -14,5 +19,8 @@
 mod cpulist;
 #[path = "../rust/proxy/plan.rs"]
 mod plan;
+mod protocol;
+#[cfg(test)]
+mod protocol_model;
 #[path = "../rust/proxy/stats.rs"]
 mod stats;

@@ -450,6 +450,13 @@ again:
 	old = atomic_cmpxchg_acquire(owner, CPU_PROXY_HALTED, CPU_PROXY_PROXY);
 	if (old != CPU_PROXY_HALTED) {
 		/*
+		 * A failed cmpxchg orders nothing: halting is read after the
+		 * kick that brought this here; pairs with cpu_proxy_idle().
+		 * For a kick irq_work_single()'s barrier does it already;
+		 * this one does not rely on it.
+		 */
+		smp_mb();
+		/*
 		 * NATIVE while N is on its way to hlt (it kicked us before it
 		 * gave its context up), or in an NMI taken there: wait the few
 		 * instructions until it halts, then look again a little later.
@@ -939,6 +946,13 @@ void cpu_proxy_idle(void)
 		if (unlikely(!pc->saved_evt))
 			pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
 		WRITE_ONCE(pc->halting, true);
+		/*
+		 * Halting before a new proxy is looked for; pairs with
+		 * cpu_proxy_service(): this CPU sees moved and kicks its new
+		 * proxy, or that proxy, kicked by cpu_proxy_set_proxy(), sees
+		 * halting and looks again (host/protocol.rs, Context::halting).
+		 */
+		smp_mb();
 		if (pc->rearm || atomic_read(&pc->moved))
 			cpu_proxy_kick(pc);
 		/*

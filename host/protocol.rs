@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The ownership protocol of a parked CPU's per-CPU context.
+//!
+//! A parked CPU N and its proxy P both run N's per-CPU context: N when it
+//! wakes from its halt, P in a pass. One word, the owner, says who may:
+//!
+//! | owner    | who runs N's context                                    |
+//! |----------|---------------------------------------------------------|
+//! | `NATIVE` | N itself (awake, or on its way to halt)                 |
+//! | `HALTED` | nobody: N sleeps in `hlt`, a proxy may take it          |
+//! | `PROXY`  | a proxy, in a pass; N's interrupt entry waits for it    |
+//!
+//! The transitions, and who makes them:
+//!
+//! - N, in its park loop, looks at its work, sets `halting`
+//!   ([`Context::halting`]), gives the context up (`NATIVE -> HALTED`,
+//!   release) and halts ([`Context::halt`]).
+//! - A proxy takes it for a pass (`HALTED -> PROXY`, acquire) and gives
+//!   it back (`PROXY -> HALTED`, release), then looks for work that came
+//!   meanwhile ([`Context::proxy_take`], [`Context::proxy_give_back`]).
+//! - An interrupt on N takes it back (`HALTED -> NATIVE`), waiting while a
+//!   pass runs ([`Context::claim`]).
+//! - A sender flags work for N, then reads the owner: `NATIVE` means N
+//!   sees the flag itself, or is interrupted; anything else means the
+//!   proxy is kicked ([`Context::redirect`]).
+//! - Unparking tells N to leave ([`Context::tell_leave`]); N leaves only
+//!   from `NATIVE`, so no pass can start after it left.
+//! - A new proxy is installed with [`Context::set_proxy`]; a kick that
+//!   reaches the old one is handed over ([`Context::service_here`]).
+//!
+//! The invariants, which `host/` checks with `loom` over every interleaving
+//! of N, its proxies, a sender, an interrupt on N and an unparker:
+//!
+//! - one owner at a time: N's context is never run by two CPUs at once,
+//!   and each runner sees everything the previous one wrote;
+//! - no lost kick: work flagged for N is run, by a pass or by N, once the
+//!   interrupts and kicks in flight are delivered;
+//! - no pass after leave;
+//! - no halt with work pending that nobody is told of.
+//!
+//! The module is generic over its atomics ([`Lkmm`]). The operations are
+//! the kernel's, named as in `Documentation/atomic_t.txt`, and each
+//! implementation maps them:
+//!
+//! | operation            | kernel                        | C11 (loom)                           |
+//! |----------------------|-------------------------------|--------------------------------------|
+//! | `read`               | `atomic_read()`, `READ_ONCE()`| relaxed load                         |
+//! | `write`              | `atomic_set()`, `WRITE_ONCE()`| relaxed store                        |
+//! | `write_release`      | `atomic_set_release()`        | release store                        |
+//! | `cmpxchg_acquire`    | `atomic_cmpxchg_acquire()`    | acquire RMW (relaxed on failure)     |
+//! | `cmpxchg`, `xchg`    | fully ordered RMW             | SeqCst fence, AcqRel RMW, SeqCst fence |
+//! | [`Lkmm::mb`]         | `smp_mb()`, `smp_mb__after_atomic()` | SeqCst fence                  |
+//!
+//! loom checks the C11 model, not the LKMM. The mapping is the usual
+//! conservative one: a fully ordered kernel RMW is at least as strong as
+//! a C11 RMW between two SeqCst fences, and `smp_mb()` as a SeqCst fence.
+//! Where the kernel relies on something C11 does not give (address or
+//! control dependencies), the protocol does not.
+//!
+//! The C implementation in `kernel/cpu_proxy_proxy.c` makes exactly these
+//! transitions, with the same barriers, at the places its comments name;
+//! this module states them once, generic, so that loom can check them
+//! (`protocol_model.rs`). It is written to be instantiated by the kernel
+//! crate with the kernel's atomics when the mechanism moves to Rust.
+
+/// N runs its own context.
+pub(crate) const NATIVE: i32 = 0;
+/// N sleeps; a proxy may take its context.
+pub(crate) const HALTED: i32 = 1;
+/// A proxy runs N's context in a pass.
+pub(crate) const PROXY: i32 = 2;
+/// `stop_machine()` counts N as stopped; N stays halted.
+pub(crate) const STOPPED: i32 = 3;
+/// As `STOPPED`, while an NMI runs on N.
+pub(crate) const STOPPED_NMI: i32 = 4;
+
+/// No proxy assigned.
+pub(crate) const NO_PROXY: i32 = -1;
+
+/// An `int` shared between CPUs, with the kernel's operations on it.
+pub(crate) trait Word {
+    /// `atomic_read()`, `READ_ONCE()`: no ordering.
+    fn read(&self) -> i32;
+    /// `atomic_set()`, `WRITE_ONCE()`: no ordering.
+    fn write(&self, v: i32);
+    /// `atomic_set_release()`, `smp_store_release()`.
+    fn write_release(&self, v: i32);
+    /// `atomic_cmpxchg_acquire()`: returns the old value; orders what
+    /// follows after it only if it succeeded.
+    fn cmpxchg_acquire(&self, old: i32, new: i32) -> i32;
+    /// `atomic_cmpxchg()`: fully ordered if it succeeds.
+    fn cmpxchg(&self, old: i32, new: i32) -> i32;
+    /// `atomic_xchg()`: fully ordered.
+    fn xchg(&self, v: i32) -> i32;
+}
+
+/// The memory model the protocol is instantiated in.
+pub(crate) trait Lkmm {
+    /// The shared word.
+    type Word: Word;
+    /// A word holding `v`.
+    fn word(v: i32) -> Self::Word;
+    /// `smp_mb()`; also `smp_mb__after_atomic()` after a non-value-returning
+    /// atomic.
+    fn mb();
+    /// `cpu_relax()`, in a loop that waits for another CPU.
+    fn relax();
+}
+
+/// What [`Context::proxy_take`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Take {
+    /// The caller owns N's context: run a pass, then
+    /// [`Context::proxy_give_back`].
+    Taken,
+    /// N is between its last look at its work and `hlt`: look again in a
+    /// few microseconds.
+    Halting,
+    /// N runs itself and looks at its work before it halts, or another
+    /// pass or a stop holds it: nothing to do.
+    Busy,
+}
+
+/// What a kick that reached a proxy should do ([`Context::service_here`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Service {
+    /// This CPU is N's proxy: try to take N's context.
+    Here,
+    /// N's proxy changed since the kick was sent: kick the new one.
+    HandOver,
+}
+
+/// The shared state of one parked CPU N: what its proxies, its senders and
+/// N itself agree through.
+///
+/// # Invariants
+///
+/// - `owner` is one of the `NATIVE`..`STOPPED_NMI` constants. Only the
+///   transitions the module documentation lists are made, each by the
+///   party it names.
+/// - Whoever moved `owner` to `NATIVE` (N) or `PROXY` (a proxy) is the
+///   only one to run N's per-CPU context until it moves it away again.
+/// - `work` is 1 from a sender's [`Context::redirect`] until the next pass
+///   starts ([`Context::pass_begin`]); a pass clears it before it takes
+///   N's queued work.
+pub(crate) struct Context<L: Lkmm> {
+    /// Who runs N's context: `NATIVE`, `HALTED`, `PROXY`, ...
+    pub(crate) owner: L::Word,
+    /// 1 while N is between its last look at its work and `hlt`.
+    pub(crate) halting: L::Word,
+    /// 1: work was queued for N since the last pass began.
+    pub(crate) work: L::Word,
+    /// 1: N's proxy changed; the new one re-arms N's timer.
+    pub(crate) moved: L::Word,
+    /// 1 while N is told to stay parked.
+    pub(crate) want_park: L::Word,
+    /// N's proxy, or `NO_PROXY`.
+    pub(crate) proxy: L::Word,
+}
+
+impl<L: Lkmm> Context<L> {
+    /// A CPU that runs itself, not parked, with no proxy.
+    pub(crate) fn new() -> Self {
+        Self {
+            owner: L::word(NATIVE),
+            halting: L::word(0),
+            work: L::word(0),
+            moved: L::word(0),
+            want_park: L::word(0),
+            proxy: L::word(NO_PROXY),
+        }
+    }
+
+    /// Whether an interrupt for N goes to its proxy: one look, before the
+    /// work is flagged (`cpu_proxy_ipi_redirected()`).
+    pub(crate) fn redirected(&self) -> bool {
+        self.owner.read() != NATIVE
+    }
+
+    /// A sender queued work for N: flag it, then decide who runs it
+    /// (`cpu_proxy_redirect()`). Returns true if N's proxy must be kicked,
+    /// false if N must be interrupted itself.
+    ///
+    /// The flag is published before the owner is read; this pairs with
+    /// the barrier in [`Context::claim`] (N reads `work` after it took
+    /// its context) and with [`Context::proxy_give_back`] (a proxy reads
+    /// `work` after it gave the context up): whichever reads second sees
+    /// the other's write.
+    pub(crate) fn redirect(&self, what: &L::Word) -> bool {
+        what.write(1);
+        L::mb();
+        self.owner.read() != NATIVE
+    }
+
+    /// Whether a pass has something to do.
+    pub(crate) fn pending(&self) -> bool {
+        self.work.read() != 0 || self.moved.read() != 0
+    }
+
+    /// The start of a pass, by N or its proxy, before it takes N's queued
+    /// work: the flag is cleared before the queue is read, so that work
+    /// queued after the read is flagged again (`cpu_proxy_pass()`).
+    pub(crate) fn pass_begin(&self) {
+        self.work.write(0);
+        L::mb();
+    }
+
+    /// N, in its park loop, has looked at its work and found none: it is
+    /// on its way to halt. Returns true if its proxy changed and must be
+    /// kicked to re-arm N's timer there.
+    ///
+    /// A kick from here on finds N `NATIVE` and `halting`, and looks again
+    /// later ([`Take::Halting`]) instead of dropping the kick. `halting` is
+    /// set before `moved` is read; this pairs with the barrier in
+    /// [`Context::proxy_take`]: either N sees the new proxy's `moved`
+    /// and kicks it, or the new proxy, kicked by [`Context::set_proxy`]'s
+    /// caller, sees `halting` and looks again.
+    pub(crate) fn halting(&self) -> bool {
+        self.halting.write(1);
+        L::mb();
+        self.moved.read() != 0
+    }
+
+    /// N gives its context up, just before `hlt`. After this N touches no
+    /// per-CPU data until [`Context::claim`]. The release orders
+    /// everything N did in its context before a proxy's acquire in
+    /// [`Context::proxy_take`].
+    pub(crate) fn halt(&self) {
+        self.owner.write_release(HALTED);
+    }
+
+    /// N takes its context back, on interrupt entry or after `hlt`
+    /// (`cpu_proxy_claim_slow()`), waiting while a pass runs. `nmi`: an
+    /// NMI, which also takes it from `STOPPED`. `in_own_pass`: the
+    /// caller is an exception inside a pass for N, on the proxy's
+    /// hardware (`pc->hw` is this CPU): it runs in the pass's context.
+    /// `panicking`: a panic has begun, and N must get to the stop the
+    /// panicking CPU asks of it.
+    ///
+    /// Returns true if an NMI took the context from `HALTED` or
+    /// `STOPPED`: pass it to [`Context::nmi_release`] on NMI exit.
+    ///
+    /// The fully ordered cmpxchg orders N's later reads of its work after
+    /// it took the context: a sender that saw `HALTED` kicked the proxy,
+    /// and its flag is seen here (see [`Context::redirect`]).
+    pub(crate) fn claim(
+        &self,
+        nmi: bool,
+        in_own_pass: impl Fn() -> bool,
+        panicking: impl Fn() -> bool,
+    ) -> bool {
+        let mut old = self.owner.read();
+        loop {
+            if old == NATIVE || old == STOPPED_NMI {
+                return false;
+            }
+            if old == PROXY && in_own_pass() {
+                return false;
+            }
+            let new = if old == HALTED {
+                NATIVE
+            } else if nmi && old == STOPPED {
+                STOPPED_NMI
+            } else {
+                // A pass runs, or a stop holds N: wait, unless in a panic.
+                if panicking() {
+                    return false;
+                }
+                L::relax();
+                old = self.owner.read();
+                continue;
+            };
+            let seen = self.owner.cmpxchg(old, new);
+            if seen == old {
+                break;
+            }
+            old = seen;
+        }
+        // An NMI leaves `halting` as it was: see nmi_release().
+        if !nmi {
+            self.halting.write(0);
+        }
+        nmi
+    }
+
+    /// An NMI that took N's context from a halted park loop gives it back
+    /// as it returns (`cpu_proxy_nmi_release()`): N sleeps on.
+    pub(crate) fn nmi_release(&self, halted: bool) {
+        if halted && self.owner.cmpxchg(NATIVE, HALTED) == STOPPED_NMI {
+            self.owner.write(STOPPED);
+        }
+    }
+
+    /// A kick for N reached CPU `me`: is `me` still N's proxy
+    /// (`cpu_proxy_service()`)?
+    pub(crate) fn service_here(&self, me: i32) -> Service {
+        if self.proxy.read() == me {
+            Service::Here
+        } else {
+            Service::HandOver
+        }
+    }
+
+    /// A proxy tries to take N's context for a pass.
+    ///
+    /// The acquire pairs with N's release in [`Context::halt`] and with the
+    /// last proxy's in [`Context::proxy_give_back`]: the pass sees what
+    /// the context's last runner wrote.
+    ///
+    /// A failed cmpxchg orders nothing; the barrier after it orders the
+    /// read of `halting` after the kick that brought the proxy here was
+    /// taken, and pairs with the one in [`Context::halting`]. (The
+    /// kernel's irq_work already has a full barrier before it runs a
+    /// kick; this one does not rely on it.)
+    pub(crate) fn proxy_take(&self) -> Take {
+        match self.owner.cmpxchg_acquire(HALTED, PROXY) {
+            HALTED => Take::Taken,
+            NATIVE => {
+                L::mb();
+                if self.halting.read() != 0 {
+                    Take::Halting
+                } else {
+                    Take::Busy
+                }
+            }
+            _ => Take::Busy,
+        }
+    }
+
+    /// A proxy gives N's context back after a pass. Returns whether work
+    /// came meanwhile: the caller runs another pass (or kicks itself).
+    ///
+    /// The context is released before the flags are read; this pairs
+    /// with [`Context::redirect`]: a sender that read `PROXY` has its flag
+    /// seen here.
+    pub(crate) fn proxy_give_back(&self) -> bool {
+        self.owner.write_release(HALTED);
+        L::mb();
+        self.pending()
+    }
+
+    /// Tell N to park (`cpu_proxy_enter()`), with `proxy` standing in.
+    pub(crate) fn tell_park(&self) {
+        self.want_park.write(1);
+        // Seen by N's idle loop once it next looks.
+        L::mb();
+    }
+
+    /// N's loop: may it leave (`cpu_proxy_may_leave()`)? Only N asks, and
+    /// only while it owns its context.
+    pub(crate) fn may_leave(&self) -> bool {
+        self.want_park.read() == 0
+    }
+
+    /// Tell N to leave its loop (`cpu_proxy_tell_leave()`); the caller
+    /// then interrupts N itself, never its proxy.
+    pub(crate) fn tell_leave(&self) {
+        self.want_park.write(0);
+        // Seen by N once the interrupt lands.
+        L::mb();
+    }
+
+    /// Install `proxy` as N's proxy (`cpu_proxy_set_proxy()`). Returns
+    /// true if the new proxy must be kicked to re-arm N's timer there.
+    pub(crate) fn set_proxy(&self, proxy: i32) -> bool {
+        if self.proxy.read() == proxy {
+            return false;
+        }
+        self.proxy.write(proxy);
+        if proxy == NO_PROXY {
+            return false;
+        }
+        self.moved.write(1);
+        true
+    }
+
+    /// The first thing in a pass that re-arms N's timer on its proxy:
+    /// whether the proxy changed.
+    pub(crate) fn take_moved(&self) -> bool {
+        self.moved.xchg(0) != 0
+    }
+}

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Model checking of the ownership protocol (`protocol.rs`)
+//! with loom: every interleaving, up to a preemption bound, of a parked
+//! CPU N, its proxies, a sender of cross-calls, a device interrupt on N,
+//! an unparker and a re-proxy.
+//!
+//! The model around the protocol is the kernel's, reduced to what the
+//! protocol relies on:
+//!
+//! - N's call queue is a count: a sender adds to it (`llist_add()`, fully
+//!   ordered) and sends an interrupt only if it was empty, as
+//!   `__smp_call_single_queue()` does; whoever runs N's context takes the
+//!   whole queue (`llist_del_all()`, fully ordered).
+//! - An interrupt to N is latched until N takes it: `hlt` returns at once
+//!   if one is latched. Sending one orders what the sender did before it
+//!   (the kernel's IPI send has a full barrier).
+//! - A kick is one irq_work per parked CPU: queued on a proxy only if not
+//!   pending already (`irq_work_claim()`), run by that proxy, which
+//!   clears it before it runs the handler.
+//! - N's per-CPU context is a `loom::cell::UnsafeCell`: loom reports any
+//!   two runs of it that are not ordered by the protocol.
+//!
+//! Every store is a swap of the same ordering: loom 0.7 can order a
+//! plain store before a concurrent read-modify-write of the same word
+//! that did not read it, which C11 forbids. A swap is placed as a store
+//! may be; it only adds release sequences, which nothing here relies on.
+//!
+//! Once the threads are done, whatever is still in flight (a latched
+//! interrupt, a queued kick, a proxy's retry timer) is delivered, in turn,
+//! until nothing is. Then nothing may be left: no queued call, no
+//! re-arm for the new proxy.
+
+use crate::protocol::{Context, Lkmm, Service, Take, Word, NATIVE, NO_PROXY};
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::{fence, AtomicI32, AtomicUsize, Ordering::*};
+use loom::sync::Arc;
+use loom::thread;
+
+/// The protocol in C11, mapped as `protocol.rs` documents.
+struct C11;
+
+impl Word for AtomicI32 {
+    fn read(&self) -> i32 {
+        self.load(Relaxed)
+    }
+    fn write(&self, v: i32) {
+        self.swap(v, Relaxed);
+    }
+    fn write_release(&self, v: i32) {
+        self.swap(v, Release);
+    }
+    fn cmpxchg_acquire(&self, old: i32, new: i32) -> i32 {
+        match self.compare_exchange(old, new, Acquire, Relaxed) {
+            Ok(v) | Err(v) => v,
+        }
+    }
+    fn cmpxchg(&self, old: i32, new: i32) -> i32 {
+        fence(SeqCst);
+        let v = match self.compare_exchange(old, new, AcqRel, Acquire) {
+            Ok(v) | Err(v) => v,
+        };
+        fence(SeqCst);
+        v
+    }
+    fn xchg(&self, v: i32) -> i32 {
+        fence(SeqCst);
+        let old = self.swap(v, AcqRel);
+        fence(SeqCst);
+        old
+    }
+}
+
+impl Lkmm for C11 {
+    type Word = AtomicI32;
+    fn word(v: i32) -> AtomicI32 {
+        AtomicI32::new(v)
+    }
+    fn mb() {
+        fence(SeqCst)
+    }
+    fn relax() {
+        thread::yield_now()
+    }
+}
+
+/// A broken instantiation: every operation relaxed, no barrier. The
+/// checker must reject it.
+struct Relaxed_;
+
+/// A word whose operations are all relaxed.
+struct RelaxedWord(AtomicI32);
+
+impl Word for RelaxedWord {
+    fn read(&self) -> i32 {
+        self.0.load(Relaxed)
+    }
+    fn write(&self, v: i32) {
+        self.0.swap(v, Relaxed);
+    }
+    fn write_release(&self, v: i32) {
+        self.0.swap(v, Relaxed);
+    }
+    fn cmpxchg_acquire(&self, old: i32, new: i32) -> i32 {
+        match self.0.compare_exchange(old, new, Relaxed, Relaxed) {
+            Ok(v) | Err(v) => v,
+        }
+    }
+    fn cmpxchg(&self, old: i32, new: i32) -> i32 {
+        match self.0.compare_exchange(old, new, Relaxed, Relaxed) {
+            Ok(v) | Err(v) => v,
+        }
+    }
+    fn xchg(&self, v: i32) -> i32 {
+        self.0.swap(v, Relaxed)
+    }
+}
+
+impl Lkmm for Relaxed_ {
+    type Word = RelaxedWord;
+    fn word(v: i32) -> RelaxedWord {
+        RelaxedWord(AtomicI32::new(v))
+    }
+    fn mb() {}
+    fn relax() {
+        thread::yield_now()
+    }
+}
+
+/// Where N's park loop stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NState {
+    /// In `hlt`, with no interrupt latched when it got there.
+    Halted,
+    /// Out of its park loop, running itself.
+    Left,
+}
+
+/// What N's per-CPU context holds, for the checks.
+#[derive(Default)]
+struct PerCpu {
+    /// N left its park loop.
+    left: bool,
+    /// Passes run in N's context, by N or a proxy.
+    passes: u32,
+}
+
+/// How a proxy treats N found on its way to `hlt`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Halting {
+    /// As the kernel does: look again later (the retry timer).
+    Retry,
+    /// Wrongly: as if N would see the work itself.
+    Ignore,
+}
+
+/// The machine around one parked CPU N and two possible proxies, 0 and 1.
+struct Env<L: Lkmm> {
+    ctx: Context<L>,
+    /// Calls queued for N.
+    queue: AtomicUsize,
+    /// Calls run, by N or a proxy.
+    done: AtomicUsize,
+    /// An interrupt latched at N.
+    irq: AtomicUsize,
+    /// N's kick: 0, or 1 + the proxy it is queued on.
+    kick: AtomicI32,
+    /// A proxy's retry timer for N is armed.
+    retry: [AtomicUsize; 2],
+    /// N is in its park loop (`pc->installed`).
+    installed: AtomicUsize,
+    /// N's per-CPU context.
+    pcpu: UnsafeCell<PerCpu>,
+    halting: Halting,
+}
+
+impl<L: Lkmm> Env<L> {
+    /// N in its park loop, proxied by 0, with nothing queued.
+    fn new(halting: Halting) -> Self {
+        let ctx = Context::<L>::new();
+        ctx.set_proxy(0);
+        // Installed before any kick: the re-arm of set_proxy() is N's own.
+        ctx.moved.write(0);
+        ctx.tell_park();
+        Self {
+            ctx,
+            queue: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+            irq: AtomicUsize::new(0),
+            kick: AtomicI32::new(0),
+            retry: [AtomicUsize::new(0), AtomicUsize::new(0)],
+            installed: AtomicUsize::new(1),
+            pcpu: UnsafeCell::new(PerCpu::default()),
+            halting,
+        }
+    }
+
+    /// Run N's per-CPU context: only its owner may.
+    fn in_context(&self, f: impl FnOnce(&mut PerCpu)) {
+        // SAFETY: the protocol gives N's context to one CPU at a time and
+        // orders each run after the previous one; loom checks exactly that.
+        self.pcpu.with_mut(|p| f(unsafe { &mut *p }));
+    }
+
+    /// Send N an interrupt (`arch_cpu_proxy_wake()`, an IPI).
+    fn interrupt_n(&self) {
+        fence(SeqCst);
+        self.irq.swap(1, Release);
+    }
+
+    /// `cpu_proxy_kick()`: queue N's kick on its proxy, or interrupt N if
+    /// it has none.
+    fn kick(&self) {
+        let proxy = self.ctx.proxy.read();
+        if proxy == NO_PROXY {
+            self.interrupt_n();
+            return;
+        }
+        // irq_work_claim(): fully ordered; not queued if pending already.
+        fence(SeqCst);
+        let _ = self.kick.compare_exchange(0, proxy + 1, AcqRel, Acquire);
+        fence(SeqCst);
+    }
+
+    /// Take N's queue and run it, in N's context.
+    fn run_queue(&self) {
+        fence(SeqCst);
+        let n = self.queue.swap(0, AcqRel);
+        fence(SeqCst);
+        self.done.fetch_add(n, Relaxed);
+    }
+
+    /// One pass, by whoever owns N's context.
+    fn pass(&self, proxied: bool) {
+        self.ctx.pass_begin();
+        self.run_queue();
+        self.in_context(|p| {
+            assert!(!(proxied && p.left), "a pass after N left its loop");
+            p.passes += 1;
+        });
+    }
+
+    /// A sender queues a call for N (`smp_call_function_single()`).
+    fn send_call(&self) {
+        fence(SeqCst);
+        let first = self.queue.fetch_add(1, AcqRel) == 0;
+        fence(SeqCst);
+        if !first {
+            return;
+        }
+        if self.ctx.redirected() && self.ctx.redirect(&self.ctx.work) {
+            self.kick();
+        } else {
+            self.interrupt_n();
+        }
+    }
+
+    /// N's park loop, from its top, or from `hlt` (`woken`), until it
+    /// halts with no interrupt latched or leaves (`cpu_proxy_idle()`).
+    fn n_loop(&self, mut woken: bool) -> NState {
+        let mut native = false;
+        loop {
+            if woken {
+                // Interrupt entry, then its handler: a call IPI's.
+                self.ctx.claim(false, || false, || false);
+                self.in_context(|_| {});
+                self.run_queue();
+                native = true;
+            }
+            if self.ctx.pending() || native {
+                native = false;
+                self.ctx.take_moved();
+                self.pass(false);
+            }
+            if self.ctx.may_leave() {
+                self.in_context(|p| p.left = true);
+                // cpu_proxy_uninstall(): out of the loop, seen by the parker.
+                self.installed.swap(0, Release);
+                return NState::Left;
+            }
+            // A re-arm for a new proxy, kicked on the way to hlt.
+            if self.ctx.halting() {
+                self.kick();
+            }
+            self.ctx.halt();
+            // hlt: returns at once if an interrupt is latched.
+            if self.irq.swap(0, AcqRel) == 0 {
+                return NState::Halted;
+            }
+            woken = true;
+        }
+    }
+
+    /// A kick or a retry timer ran on proxy `me` (`cpu_proxy_service()`).
+    fn service(&self, me: i32) {
+        if self.ctx.service_here(me) == Service::HandOver {
+            self.kick();
+            return;
+        }
+        let mut passes = 0;
+        loop {
+            match self.ctx.proxy_take() {
+                Take::Taken => {
+                    self.pass(true);
+                    // cpu_proxy_arm(): re-arm N's timer here.
+                    self.ctx.take_moved();
+                    if self.ctx.proxy_give_back() {
+                        passes += 1;
+                        if passes < 2 {
+                            continue;
+                        }
+                        self.kick();
+                    }
+                    return;
+                }
+                Take::Halting => {
+                    if self.halting == Halting::Retry {
+                        self.retry[me as usize].swap(1, Release);
+                    }
+                    return;
+                }
+                Take::Busy => return,
+            }
+        }
+    }
+
+    /// Proxy `me`'s interrupts: its kick for N, or its retry timer.
+    /// Returns whether it ran one.
+    fn proxy_step(&self, me: i32) -> bool {
+        if self.kick.load(Acquire) == me + 1 {
+            // irq_work_single(): the work may be queued again from here.
+            self.kick.swap(0, Release);
+            fence(SeqCst);
+            self.service(me);
+            return true;
+        }
+        if self.retry[me as usize].swap(0, AcqRel) != 0 {
+            self.service(me);
+            return true;
+        }
+        false
+    }
+
+    /// The unparker (`cpu_proxy_leave()`, then the proxy is dropped).
+    /// Returns whether it dropped the proxy; if N is not out of its loop
+    /// yet, [`Env::settle`] waits for it and drops it.
+    fn unpark(&self) -> bool {
+        self.ctx.tell_leave();
+        self.interrupt_n();
+        for _ in 0..2 {
+            if self.installed.load(Acquire) == 0 {
+                self.ctx.set_proxy(NO_PROXY);
+                return true;
+            }
+            thread::yield_now();
+        }
+        false
+    }
+
+    /// Deliver what is in flight until nothing is, then check that
+    /// nothing was lost.
+    fn settle(&self, mut n: NState, sent: usize) {
+        for _ in 0..16 {
+            let mut ran = false;
+            if self.irq.swap(0, AcqRel) != 0 {
+                ran = true;
+                match n {
+                    NState::Halted => n = self.n_loop(true),
+                    NState::Left => self.run_queue(),
+                }
+            }
+            for me in 0..2 {
+                ran |= self.proxy_step(me);
+            }
+            if !ran {
+                assert_eq!(
+                    self.done.load(Relaxed),
+                    sent,
+                    "a call for N was lost: N {:?}, owner {}, work {}, queue {}, kick {}",
+                    n,
+                    self.ctx.owner.read(),
+                    self.ctx.work.read(),
+                    self.queue.load(Relaxed),
+                    self.kick.load(Relaxed)
+                );
+                assert_eq!(self.queue.load(Relaxed), 0, "a call for N was lost");
+                if n == NState::Left && self.ctx.proxy.read() != NO_PROXY {
+                    // The unparker waited for N to leave, then drops its proxy.
+                    self.ctx.set_proxy(NO_PROXY);
+                    continue;
+                }
+                if n == NState::Halted {
+                    assert_eq!(self.ctx.moved.read(), 0, "a re-arm was lost");
+                    assert_ne!(self.ctx.owner.read(), NATIVE, "halted but NATIVE");
+                }
+                return;
+            }
+        }
+        panic!("kicks still in flight after 16 rounds");
+    }
+}
+
+/// What a scenario runs beside N and proxy 0.
+#[derive(Clone, Copy, Default)]
+struct Scenario {
+    /// Cross-calls sent to N, from one sender.
+    calls: usize,
+    /// A device interrupt on N.
+    device_irq: bool,
+    /// N is unparked.
+    unpark: bool,
+    /// N's proxy becomes CPU 1.
+    reproxy: bool,
+}
+
+fn run<L: Lkmm + 'static>(s: Scenario, halting: Halting, bound: usize)
+where
+    L::Word: Send + Sync,
+{
+    let mut b = loom::model::Builder::new();
+    b.preemption_bound = Some(bound);
+    b.check(move || {
+        let env = Arc::new(Env::<L>::new(halting));
+        let mut others = Vec::new();
+        let e = env.clone();
+        let n = thread::spawn(move || e.n_loop(false));
+        let e = env.clone();
+        others.push(thread::spawn(move || {
+            for _ in 0..3 {
+                if !e.proxy_step(0) && !e.proxy_step(1) {
+                    break;
+                }
+            }
+        }));
+        if s.calls > 0 {
+            let e = env.clone();
+            others.push(thread::spawn(move || {
+                for _ in 0..s.calls {
+                    e.send_call();
+                }
+            }));
+        }
+        if s.device_irq {
+            let e = env.clone();
+            others.push(thread::spawn(move || e.interrupt_n()));
+        }
+        if s.unpark {
+            let e = env.clone();
+            others.push(thread::spawn(move || {
+                e.unpark();
+            }));
+        }
+        if s.reproxy {
+            let e = env.clone();
+            others.push(thread::spawn(move || {
+                if e.ctx.set_proxy(1) {
+                    e.kick();
+                }
+            }));
+        }
+        let state = n.join().unwrap();
+        for t in others {
+            t.join().unwrap();
+        }
+        env.settle(state, s.calls);
+    });
+}
+
+#[test]
+fn a_call_is_run_once_and_never_lost() {
+    run::<C11>(
+        Scenario {
+            calls: 2,
+            ..Default::default()
+        },
+        Halting::Retry,
+        3,
+    );
+}
+
+#[test]
+fn a_device_interrupt_claims_the_context_from_a_pass() {
+    let s = Scenario {
+        calls: 1,
+        device_irq: true,
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Retry, 3);
+}
+
+#[test]
+fn no_pass_after_leave_and_no_call_lost_across_it() {
+    let s = Scenario {
+        calls: 1,
+        unpark: true,
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Retry, 3);
+}
+
+#[test]
+fn a_reproxy_hands_kicks_over_and_rearms_once() {
+    let s = Scenario {
+        calls: 1,
+        reproxy: true,
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Retry, 3);
+}
+
+/// The checker can fail: with every operation relaxed, a pass and N
+/// are no longer ordered, and loom sees the race on N's context.
+#[test]
+#[should_panic]
+fn relaxed_atomics_are_rejected() {
+    let s = Scenario {
+        calls: 1,
+        device_irq: true,
+        ..Default::default()
+    };
+    run::<Relaxed_>(s, Halting::Retry, 3);
+}
+
+/// The checker can fail: a proxy that drops a kick it got while N was on
+/// its way to `hlt` loses the re-arm for the new proxy.
+#[test]
+#[should_panic(expected = "lost")]
+fn a_proxy_that_ignores_halting_loses_a_rearm() {
+    let s = Scenario {
+        reproxy: true,
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Ignore, 3);
+}
