@@ -311,7 +311,7 @@ TEST_F(promise, an_nmi_before_hlt_leaves_the_proxy_in_charge)
  * lands while a stop holds the CPU STOPPED, before its hlt, gives it back
  * as STOPPED, and the proxy takes over again when the stop ends.
  */
-TEST_F(promise, an_nmi_before_hlt_under_stop_machine_leaves_the_proxy_in_charge)
+TEST_F_TIMEOUT(promise, an_nmi_before_hlt_under_stop_machine_leaves_the_proxy_in_charge, 300)
 {
 	char cmd[32], res[128];
 
@@ -330,7 +330,7 @@ TEST_F(promise, an_nmi_before_hlt_under_stop_machine_leaves_the_proxy_in_charge)
  * the CPU's context held by the NMI it is nested in, and goes on; the
  * fixup returns -EFAULT, as in any NMI.
  */
-TEST_F(promise, a_fault_in_an_nmi_under_stop_machine_returns)
+TEST_F_TIMEOUT(promise, a_fault_in_an_nmi_under_stop_machine_returns, 300)
 {
 	char cmd[32], res[128];
 
