@@ -14,12 +14,12 @@ set -euo pipefail
 # The new files each patch brings (a patch not named brings none).
 declare -A FILES=(
 [0001-sched-park-a-CPU-without-taking-it-offline.patch]="include/linux/cpu_proxy.h"
-[0002-cpu-proxy-build-the-Rust-core-and-its-C-glue.patch]="kernel/cpu_proxy_glue.c rust/proxy"
+[0002-cpu-proxy-build-the-Rust-core-and-its-C-glue.patch]="kernel/cpu_proxy_glue.c rust/proxy Documentation/ABI"
 [0003-lib-build-the-cpu-proxy-test-hooks.patch]="lib/test_cpu_proxy.c"
 [0004-selftests-add-the-cpu-proxy-target.patch]="tools/testing/selftests/cpu-proxy"
 [0005-cpu-proxy-run-a-parked-CPU-s-interrupt-side-work-on-a-proxy.patch]="kernel/cpu_proxy_proxy.c arch/x86/kernel/proxy_gdt.c"
 [0017-cpu-proxy-make-CONFIG_CPU_PROXY-selectable.patch]="kernel/Kconfig.cpu_proxy"
-[0038-Documentation-list-the-cpu-proxy-documents-in-the-toctrees.patch]="Documentation"
+[0038-Documentation-list-the-cpu-proxy-documents-in-the-toctrees.patch]="Documentation/admin-guide Documentation/core-api"
 )
 for p in "${!FILES[@]}"; do
 	[ -f "$REPO/patches/$p" ] || die "series.sh names $p, which is not in patches/"

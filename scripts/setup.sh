@@ -11,7 +11,7 @@ SUDO=
 
 APT_PKGS="clang-19 lld-19 llvm-19 libclang-19-dev qemu-system-x86
 	busybox-static flex bison bc libelf-dev libssl-dev cpio make gcc
-	libc6-dev bash python3 python3-docutils ccache xz-utils patch kmod"
+	libc6-dev bash python3 python3-docutils ccache xz-utils patch kmod git"
 
 apt_updated=
 apt_update() {
@@ -64,6 +64,11 @@ sysroot=$(rustc --print sysroot)
 if [ ! -d "$sysroot/lib/rustlib/src/rust/library" ]; then
 	step "rustup component add rust-src"
 	rustup component add rust-src >/dev/null
+fi
+# make lint (part of make check) runs rustfmtcheck and clippy.
+if ! command -v rustfmt >/dev/null || ! cargo clippy --version >/dev/null 2>&1; then
+	step "rustup component add rustfmt clippy"
+	rustup component add rustfmt clippy >/dev/null
 fi
 if [ "$(bindgen --version 2>/dev/null)" != "bindgen 0.71.1" ]; then
 	step "cargo install bindgen-cli 0.71.1 (takes a minute)"
