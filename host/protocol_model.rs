@@ -424,14 +424,19 @@ where
         let mut others = Vec::new();
         let e = env.clone();
         let n = thread::spawn(move || e.n_loop(false));
-        let e = env.clone();
-        others.push(thread::spawn(move || {
-            for _ in 0..3 {
-                if !e.proxy_step(0) && !e.proxy_step(1) {
-                    break;
+        // Each proxy's interrupts run on its own CPU; CPU 1 becomes a
+        // proxy only in a re-proxy.
+        let proxies = if s.reproxy { 2 } else { 1 };
+        for me in 0..proxies {
+            let e = env.clone();
+            others.push(thread::spawn(move || {
+                for _ in 0..3 {
+                    if !e.proxy_step(me) {
+                        break;
+                    }
                 }
-            }
-        }));
+            }));
+        }
         if s.calls > 0 {
             let e = env.clone();
             others.push(thread::spawn(move || {
@@ -450,13 +455,10 @@ where
                 e.unpark();
             }));
         }
-        if s.reproxy {
-            let e = env.clone();
-            others.push(thread::spawn(move || {
-                if e.ctx.set_proxy(1) {
-                    e.kick();
-                }
-            }));
+        // The re-proxy runs on this thread, beside the others: loom
+        // models at most five threads.
+        if s.reproxy && env.ctx.set_proxy(1) {
+            env.kick();
         }
         let state = n.join().unwrap();
         for t in others {
