@@ -14,8 +14,9 @@
 //! The transitions, and who makes them:
 //!
 //! - N, in its park loop, looks at its work, sets `halting`
-//!   ([`Context::halting`]), gives the context up (`NATIVE -> HALTED`,
-//!   release) and halts ([`Context::halt`]).
+//!   ([`Context::halting`]), looks again ([`Context::halting_recheck`]),
+//!   gives the context up (`NATIVE -> HALTED`, release) and halts
+//!   ([`Context::halt`]).
 //! - A proxy takes it for a pass (`HALTED -> PROXY`, acquire) and gives
 //!   it back (`PROXY -> HALTED`, release), then looks for work that came
 //!   meanwhile ([`Context::proxy_take`], [`Context::proxy_give_back`]).
@@ -50,13 +51,20 @@
 //! | `write_release`      | `atomic_set_release()`        | release store                        |
 //! | `cmpxchg_acquire`    | `atomic_cmpxchg_acquire()`    | acquire RMW (relaxed on failure)     |
 //! | `cmpxchg`, `xchg`    | fully ordered RMW             | SeqCst fence, AcqRel RMW, SeqCst fence |
-//! | [`Lkmm::mb`]         | `smp_mb()`, `smp_mb__after_atomic()` | SeqCst fence                  |
+//! | [`Lkmm::mb`]         | `smp_mb()`                    | SeqCst fence                         |
 //!
-//! loom checks the C11 model, not the LKMM. The mapping is the usual
-//! conservative one: a fully ordered kernel RMW is at least as strong as
-//! a C11 RMW between two SeqCst fences, and `smp_mb()` as a SeqCst fence.
-//! Where the kernel relies on something C11 does not give (address or
-//! control dependencies), the protocol does not.
+//! loom checks the C11 model, not the LKMM, and not all of it. The
+//! mapping is the usual conservative one: a fully ordered kernel RMW is
+//! at least as strong as a C11 RMW between two SeqCst fences, and
+//! `smp_mb()` as a SeqCst fence. It is stronger than the kernel in two
+//! places: a failed `cmpxchg` is fenced here, and loom 0.7 orders any two
+//! SeqCst fences by happens-before in the order it runs them, which C11
+//! does not. So loom finds a missing barrier where neither side has one
+//! (it found the one in [`Context::halting`]), but can miss one where the
+//! other side's fence stands in for it. `smp_mb__after_atomic()` is not
+//! used: after `atomic_set()` it orders nothing. Where the kernel relies on
+//! something C11 does not give (address or control dependencies), the
+//! protocol does not.
 //!
 //! The C implementation in `kernel/cpu_proxy_proxy.c` makes exactly these
 //! transitions, with the same barriers, at the places its comments name;
@@ -122,6 +130,17 @@ pub(crate) enum Take {
     Busy,
 }
 
+/// What N must do on its way to `hlt` ([`Context::halting_recheck`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Recheck {
+    /// Work came or a timer fell due since N last looked: run a pass.
+    Pass,
+    /// N's proxy changed: kick it to re-arm N's timer there, then halt.
+    Kick,
+    /// Halt.
+    Halt,
+}
+
 /// What a kick that reached a proxy should do ([`Context::service_here`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Service {
@@ -153,6 +172,9 @@ pub(crate) struct Context<L: Lkmm> {
     pub(crate) work: L::Word,
     /// 1: N's proxy changed; the new one re-arms N's timer.
     pub(crate) moved: L::Word,
+    /// 1: N's next timer event is due (the kernel: `next_event <=
+    /// ktime_get()`); a pass runs it.
+    pub(crate) expired: L::Word,
     /// 1 while N is told to stay parked.
     pub(crate) want_park: L::Word,
     /// N's proxy, or `NO_PROXY`.
@@ -167,6 +189,7 @@ impl<L: Lkmm> Context<L> {
             halting: L::word(0),
             work: L::word(0),
             moved: L::word(0),
+            expired: L::word(0),
             want_park: L::word(0),
             proxy: L::word(NO_PROXY),
         }
@@ -193,33 +216,52 @@ impl<L: Lkmm> Context<L> {
         self.owner.read() != NATIVE
     }
 
-    /// Whether a pass has something to do.
+    /// Whether a pass has something to do (`cpu_proxy_pending()`).
     pub(crate) fn pending(&self) -> bool {
-        self.work.read() != 0 || self.moved.read() != 0
+        self.runnable() || self.moved.read() != 0
+    }
+
+    /// Whether a pass would run something: queued work or a due timer.
+    pub(crate) fn runnable(&self) -> bool {
+        self.work.read() != 0 || self.expired.read() != 0
     }
 
     /// The start of a pass, by N or its proxy, before it takes N's queued
     /// work: the flag is cleared before the queue is read, so that work
     /// queued after the read is flagged again (`cpu_proxy_pass()`).
-    pub(crate) fn pass_begin(&self) {
+    /// Returns whether N's timer event is due: the pass runs it.
+    pub(crate) fn pass_begin(&self) -> bool {
         self.work.write(0);
         L::mb();
+        self.expired.xchg(0) != 0
     }
 
     /// N, in its park loop, has looked at its work and found none: it is
-    /// on its way to halt. Returns true if its proxy changed and must be
-    /// kicked to re-arm N's timer there.
+    /// on its way to halt (`smp_store_mb(pc->halting, true)`).
     ///
-    /// A kick from here on finds N `NATIVE` and `halting`, and looks again
-    /// later ([`Take::Halting`]) instead of dropping the kick. `halting` is
-    /// set before `moved` is read; this pairs with the barrier in
-    /// [`Context::proxy_take`]: either N sees the new proxy's `moved`
-    /// and kicks it, or the new proxy, kicked by [`Context::set_proxy`]'s
-    /// caller, sees `halting` and looks again.
-    pub(crate) fn halting(&self) -> bool {
+    /// A kick or a timer from here on finds N `NATIVE` and `halting`, and
+    /// looks again later ([`Take::Halting`]) instead of dropping it. One
+    /// that came before found N `NATIVE` and not `halting`, and left it to
+    /// N: so N looks at its work once more ([`Context::halting_recheck`]).
+    /// `halting` is set before that look; this pairs with the barrier in
+    /// [`Context::proxy_take`].
+    pub(crate) fn halting(&self) {
         self.halting.write(1);
         L::mb();
-        self.moved.read() != 0
+    }
+
+    /// N's look after [`Context::halting`]. Returns what N must do before
+    /// it may halt: run a pass (and look again), kick its proxy (the proxy
+    /// changed: re-arm N's timer there), or nothing.
+    pub(crate) fn halting_recheck(&self) -> Recheck {
+        if self.runnable() {
+            self.halting.write(0);
+            Recheck::Pass
+        } else if self.moved.read() != 0 {
+            Recheck::Kick
+        } else {
+            Recheck::Halt
+        }
     }
 
     /// N gives its context up, just before `hlt`. After this N touches no

@@ -24,14 +24,18 @@
 //! Every store is a swap of the same ordering: loom 0.7 can order a
 //! plain store before a concurrent read-modify-write of the same word
 //! that did not read it, which C11 forbids. A swap is placed as a store
-//! may be; it only adds release sequences, which nothing here relies on.
+//! may be, but it reads the store before it: it continues that store's
+//! release sequence, and an acquire or SeqCst fence after it synchronises
+//! with that store's writer. That is more order than a plain store gives,
+//! so this model can miss a bug that needs a store to break a release
+//! sequence.
 //!
 //! Once the threads are done, whatever is still in flight (a latched
 //! interrupt, a queued kick, a proxy's retry timer) is delivered, in turn,
 //! until nothing is. Then nothing may be left: no queued call, no
 //! re-arm for the new proxy.
 
-use crate::protocol::{Context, Lkmm, Service, Take, Word, NATIVE, NO_PROXY};
+use crate::protocol::{Context, Lkmm, Recheck, Service, Take, Word, NATIVE, NO_PROXY};
 use loom::cell::UnsafeCell;
 use loom::sync::atomic::{fence, AtomicI32, AtomicUsize, Ordering::*};
 use loom::sync::Arc;
@@ -127,6 +131,21 @@ impl Lkmm for Relaxed_ {
     }
 }
 
+/// A broken instantiation: C11, but `smp_mb()` is missing. The checker
+/// must reject it.
+struct NoMb;
+
+impl Lkmm for NoMb {
+    type Word = AtomicI32;
+    fn word(v: i32) -> AtomicI32 {
+        AtomicI32::new(v)
+    }
+    fn mb() {}
+    fn relax() {
+        thread::yield_now()
+    }
+}
+
 /// Where N's park loop stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum NState {
@@ -145,13 +164,16 @@ struct PerCpu {
     passes: u32,
 }
 
-/// How a proxy treats N found on its way to `hlt`.
+/// How a proxy treats N found on its way to `hlt`, and how N gets there.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Halting {
-    /// As the kernel does: look again later (the retry timer).
+    /// As the kernel does: the proxy looks again later (the retry timer),
+    /// and N looks at its work once more after it set `halting`.
     Retry,
-    /// Wrongly: as if N would see the work itself.
+    /// Wrongly: the proxy acts as if N would see the work itself.
     Ignore,
+    /// Wrongly: N does not look at its work again after `halting`.
+    NoRecheck,
 }
 
 /// The machine around one parked CPU N and two possible proxies, 0 and 1.
@@ -167,6 +189,8 @@ struct Env<L: Lkmm> {
     kick: AtomicI32,
     /// A proxy's retry timer for N is armed.
     retry: [AtomicUsize; 2],
+    /// A proxy's timer for N's next event fired (`pc->timer`).
+    timer: [AtomicUsize; 2],
     /// N is in its park loop (`pc->installed`).
     installed: AtomicUsize,
     /// N's per-CPU context.
@@ -189,6 +213,7 @@ impl<L: Lkmm> Env<L> {
             irq: AtomicUsize::new(0),
             kick: AtomicI32::new(0),
             retry: [AtomicUsize::new(0), AtomicUsize::new(0)],
+            timer: [AtomicUsize::new(0), AtomicUsize::new(0)],
             installed: AtomicUsize::new(1),
             pcpu: UnsafeCell::new(PerCpu::default()),
             halting,
@@ -232,7 +257,8 @@ impl<L: Lkmm> Env<L> {
 
     /// One pass, by whoever owns N's context.
     fn pass(&self, proxied: bool) {
-        self.ctx.pass_begin();
+        // A due timer event is run (its handler re-arms the next one).
+        let _ = self.ctx.pass_begin();
         self.run_queue();
         self.in_context(|p| {
             assert!(!(proxied && p.left), "a pass after N left its loop");
@@ -269,7 +295,6 @@ impl<L: Lkmm> Env<L> {
             }
             if self.ctx.pending() || native {
                 native = false;
-                self.ctx.take_moved();
                 self.pass(false);
             }
             if self.ctx.may_leave() {
@@ -278,9 +303,12 @@ impl<L: Lkmm> Env<L> {
                 self.installed.swap(0, Release);
                 return NState::Left;
             }
-            // A re-arm for a new proxy, kicked on the way to hlt.
-            if self.ctx.halting() {
-                self.kick();
+            self.ctx.halting();
+            match self.ctx.halting_recheck() {
+                Recheck::Pass if self.halting != Halting::NoRecheck => continue,
+                // A re-arm for a new proxy, kicked on the way to hlt.
+                Recheck::Kick => self.kick(),
+                _ => {}
             }
             self.ctx.halt();
             // hlt: returns at once if an interrupt is latched.
@@ -338,6 +366,10 @@ impl<L: Lkmm> Env<L> {
             self.service(me);
             return true;
         }
+        if self.timer[me as usize].swap(0, AcqRel) != 0 {
+            self.service(me);
+            return true;
+        }
         false
     }
 
@@ -391,6 +423,7 @@ impl<L: Lkmm> Env<L> {
                 }
                 if n == NState::Halted {
                     assert_eq!(self.ctx.moved.read(), 0, "a re-arm was lost");
+                    assert_eq!(self.ctx.expired.read(), 0, "a timer expiry was lost");
                     assert_ne!(self.ctx.owner.read(), NATIVE, "halted but NATIVE");
                 }
                 return;
@@ -411,6 +444,8 @@ struct Scenario {
     unpark: bool,
     /// N's proxy becomes CPU 1.
     reproxy: bool,
+    /// N's next timer event falls due, and proxy 0's timer for it fires.
+    timer: bool,
 }
 
 fn run<L: Lkmm + 'static>(s: Scenario, halting: Halting, bound: usize)
@@ -455,10 +490,17 @@ where
                 e.unpark();
             }));
         }
-        // The re-proxy runs on this thread, beside the others: loom
-        // models at most five threads.
+        // The re-proxy and the clock run on this thread, beside the
+        // others: loom models at most five threads.
         if s.reproxy && env.ctx.set_proxy(1) {
             env.kick();
+        }
+        if s.timer {
+            // Time passes: the event is due, and the proxy's hrtimer for
+            // it fires there (the interrupt orders it after the clock).
+            env.ctx.expired.write(1);
+            fence(SeqCst);
+            env.timer[0].swap(1, Release);
         }
         let state = n.join().unwrap();
         for t in others {
@@ -510,10 +552,44 @@ fn a_reproxy_hands_kicks_over_and_rearms_once() {
     run::<C11>(s, Halting::Retry, 3);
 }
 
+#[test]
+fn a_timer_that_fires_while_n_heads_for_hlt_is_not_lost() {
+    let s = Scenario {
+        timer: true,
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Retry, 3);
+}
+
+/// The checker can fail: a timer that fires on the proxy while N is
+/// between its look at its work and `halting` finds N `NATIVE` and not
+/// halting, and leaves it to N; if N does not look again, it is lost.
+#[test]
+#[should_panic(expected = "a timer expiry was lost")]
+fn without_the_recheck_a_timer_is_lost() {
+    let s = Scenario {
+        timer: true,
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::NoRecheck, 3);
+}
+
+/// The checker can fail: without `smp_mb()`, a re-proxy's re-arm is lost
+/// (N misses `moved`, the new proxy misses `halting`).
+#[test]
+#[should_panic(expected = "lost")]
+fn without_smp_mb_a_rearm_is_lost() {
+    let s = Scenario {
+        reproxy: true,
+        ..Default::default()
+    };
+    run::<NoMb>(s, Halting::Retry, 3);
+}
+
 /// The checker can fail: with every operation relaxed, a pass and N
 /// are no longer ordered, and loom sees the race on N's context.
 #[test]
-#[should_panic]
+#[should_panic(expected = "Causality violation")]
 fn relaxed_atomics_are_rejected() {
     let s = Scenario {
         calls: 1,

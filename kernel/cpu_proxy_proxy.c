@@ -306,7 +306,7 @@ static int cpu_proxy_evt_next(ktime_t expires, struct clock_event_device *evt)
 	struct cpu_proxy_cpu *pc = container_of(evt, struct cpu_proxy_cpu, evt);
 
 	WRITE_ONCE(pc->next_event, expires);
-	pc->rearm = true;
+	WRITE_ONCE(pc->rearm, true);
 	return 0;
 }
 
@@ -330,11 +330,17 @@ static void cpu_proxy_kick(struct cpu_proxy_cpu *pc)
 		arch_cpu_proxy_wake(pc->cpu);
 }
 
-static bool cpu_proxy_pending(struct cpu_proxy_cpu *pc)
+/* Would a pass run something: queued calls, a resched kick, a due timer? */
+static bool cpu_proxy_runnable(struct cpu_proxy_cpu *pc)
 {
 	return atomic_read(&pc->work) || atomic_read(&pc->resched) ||
-	       atomic_read(&pc->moved) || pc->rearm ||
 	       READ_ONCE(pc->next_event) <= ktime_get();
+}
+
+static bool cpu_proxy_pending(struct cpu_proxy_cpu *pc)
+{
+	return cpu_proxy_runnable(pc) || atomic_read(&pc->moved) ||
+	       READ_ONCE(pc->rearm);
 }
 
 /*
@@ -379,8 +385,8 @@ static notrace void cpu_proxy_pass(void *arg)
 	if (!proxied)
 		cpu_proxy_run_deferred(pc);
 	atomic_set(&pc->work, 0);
-	/* Clear before taking the queue; pairs with cpu_proxy_redirect_call(). */
-	smp_mb__after_atomic();
+	/* Clear before taking the queue; pairs with cpu_proxy_redirect(). */
+	smp_mb();
 	generic_smp_call_function_single_interrupt();
 	irq_work_run();
 	if (READ_ONCE(pc->next_event) <= ktime_get()) {
@@ -418,9 +424,9 @@ static void cpu_proxy_arm(struct cpu_proxy_cpu *pc)
 {
 	ktime_t next;
 
-	if (!pc->rearm && !atomic_xchg(&pc->moved, 0))
+	if (!READ_ONCE(pc->rearm) && !atomic_xchg(&pc->moved, 0))
 		return;
-	pc->rearm = false;
+	WRITE_ONCE(pc->rearm, false);
 	next = READ_ONCE(pc->next_event);
 	if (next == KTIME_MAX)
 		hrtimer_try_to_cancel(&pc->timer);
@@ -517,8 +523,13 @@ again:
 		}
 	}
 	atomic_set_release(owner, CPU_PROXY_HALTED);
-	/* Release before looking for new work; pairs with the redirects. */
-	smp_mb__after_atomic();
+	/*
+	 * Given back before looking for new work; pairs with
+	 * cpu_proxy_redirect() and cpu_proxy_set_proxy(): a sender or a new
+	 * proxy that still saw PROXY left its work to this look.
+	 * smp_mb__after_atomic() would not do: atomic_set() is no RMW.
+	 */
+	smp_mb();
 
 	if (native) {
 		arch_cpu_proxy_wake(pc->cpu);
@@ -558,8 +569,12 @@ static enum hrtimer_restart cpu_proxy_retry_fn(struct hrtimer *timer)
 static bool cpu_proxy_redirect(struct cpu_proxy_cpu *pc, atomic_t *what)
 {
 	atomic_set(what, 1);
-	/* Publish the work before reading the owner; pairs with the pass. */
-	smp_mb__after_atomic();
+	/*
+	 * Publish the work before reading the owner; pairs with the barriers
+	 * of cpu_proxy_pass() and of a proxy's give-back in
+	 * cpu_proxy_service().
+	 */
+	smp_mb();
 	if (atomic_read(per_cpu_ptr(&cpu_proxy_owner, pc->cpu)) == CPU_PROXY_NATIVE)
 		return false;
 	cpu_proxy_note_proxied_ipi();
@@ -675,7 +690,7 @@ noinstr bool cpu_proxy_claim_slow(bool nmi)
 	}
 	/* An NMI leaves halting as it was: see cpu_proxy_nmi_release(). */
 	if (!nmi)
-		pc->halting = false;
+		WRITE_ONCE(pc->halting, false);
 	arch_cpu_proxy_resume();
 	return nmi;
 }
@@ -711,7 +726,7 @@ static void cpu_proxy_install(struct cpu_proxy_cpu *pc)
 	leave_mm();
 	/* Its counters are folded by its proxy from here on. */
 	vmstat_parked(true);
-	pc->next_event = KTIME_MAX;
+	WRITE_ONCE(pc->next_event, KTIME_MAX);
 	WRITE_ONCE(pc->leaving, false);
 	pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
 	/* Installed before it is seen; cpu_proxy_in_loop() acquires. */
@@ -745,8 +760,8 @@ static void cpu_proxy_uninstall(struct cpu_proxy_cpu *pc)
 	if (pc->saved_evt)
 		tick_swap_this_cpu_device(pc->saved_evt);
 	pc->saved_evt = NULL;
-	pc->next_event = KTIME_MAX;
-	pc->rearm = false;
+	WRITE_ONCE(pc->next_event, KTIME_MAX);
+	WRITE_ONCE(pc->rearm, false);
 	/* Leaving for good? Then watched again, before anything runs. */
 	if (!this_cpu_read(cpu_proxy_want_park)) {
 		lockup_detector_unparked();
@@ -945,15 +960,20 @@ void cpu_proxy_idle(void)
 		 */
 		if (unlikely(!pc->saved_evt))
 			pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
-		WRITE_ONCE(pc->halting, true);
 		/*
-		 * Halting before a new proxy is looked for; pairs with
-		 * cpu_proxy_service(): this CPU sees moved and kicks its new
-		 * proxy, or that proxy, kicked by cpu_proxy_set_proxy(), sees
-		 * halting and looks again (host/protocol.rs, Context::halting).
+		 * Halting before this CPU looks at its work once more; pairs
+		 * with cpu_proxy_service(). A kick or a proxy timer that came
+		 * since the look at the top of the loop found this CPU NATIVE
+		 * and not halting, and left its work to it: it is seen here.
+		 * One that comes after sees halting and looks again after the
+		 * hlt (host/protocol.rs, Context::halting).
 		 */
-		smp_mb();
-		if (pc->rearm || atomic_read(&pc->moved))
+		smp_store_mb(pc->halting, true);
+		if (cpu_proxy_runnable(pc)) {
+			WRITE_ONCE(pc->halting, false);
+			continue;
+		}
+		if (READ_ONCE(pc->rearm) || atomic_read(&pc->moved))
 			cpu_proxy_kick(pc);
 		/*
 		 * No hard-lockup report for the time this CPU sleeps: its
@@ -1265,6 +1285,12 @@ void cpu_proxy_set_proxy(unsigned int cpu, int proxy)
 	if (pc->proxy == proxy)
 		return;
 	WRITE_ONCE(pc->proxy, proxy);
+	/*
+	 * The new proxy stored before installed is read; pairs with
+	 * cpu_proxy_install(): a CPU installed meanwhile kicks the new proxy,
+	 * or this sees it installed and kicks it.
+	 */
+	smp_mb();
 	/* Pairs with cpu_proxy_install(): a timer to move exists. */
 	if (proxy < 0 || !smp_load_acquire(&pc->installed))
 		return;
