@@ -43,7 +43,7 @@ host_tests() {
 	note "$name: $(awk '{ print $1 " passed, " $2 " failed" }' "$RES/$name")"
 }
 
-step "host tests: cargo test (rust/proxy pure logic)"
+step "host tests: cargo test (rust/proxy pure logic, loom model of the protocol)"
 host_tests host cargo-test.log \
 	'/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' \
 	'^test result:' sh -c 'cd "$1" && cargo test --quiet' - "$REPO/host"
