@@ -14,8 +14,9 @@
 //! The transitions, and who makes them:
 //!
 //! - N, in its park loop, looks at its work, sets `halting`
-//!   ([`Context::halting`]), looks again ([`Context::halting_recheck`]),
-//!   gives the context up (`NATIVE -> HALTED`, release) and halts
+//!   ([`Context::halting`]), looks again ([`Context::halting_recheck`]):
+//!   what it finds then it leaves to its proxy, kicked, which takes it
+//!   after the halt. It gives the context up (`NATIVE -> HALTED`, release) and halts
 //!   ([`Context::halt`]).
 //! - A proxy takes it for a pass (`HALTED -> PROXY`, acquire) and gives
 //!   it back (`PROXY -> HALTED`, release), then looks for work that came
@@ -133,8 +134,12 @@ pub(crate) enum Take {
 /// What N must do on its way to `hlt` ([`Context::halting_recheck`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Recheck {
-    /// Work came or a timer fell due since N last looked: run a pass.
-    Pass,
+    /// Work came or a timer fell due since N last looked: kick the proxy,
+    /// which sees `halting` and runs a pass once N halted, then halt. Not
+    /// a pass on N and a look again: a timer that fell due between the two
+    /// looks every time would keep N from its halt without end, and a
+    /// `stop_machine()` waits for that halt.
+    Work,
     /// N's proxy changed: kick it to re-arm N's timer there, then halt.
     Kick,
     /// Halt.
@@ -251,12 +256,12 @@ impl<L: Lkmm> Context<L> {
     }
 
     /// N's look after [`Context::halting`]. Returns what N must do before
-    /// it may halt: run a pass (and look again), kick its proxy (the proxy
-    /// changed: re-arm N's timer there), or nothing.
+    /// it may halt: kick its proxy (work, a due timer, a timer to re-arm
+    /// on a new proxy), or nothing. `halting` stays set until the halt
+    /// returns.
     pub(crate) fn halting_recheck(&self) -> Recheck {
         if self.runnable() {
-            self.halting.write(0);
-            Recheck::Pass
+            Recheck::Work
         } else if self.moved.read() != 0 {
             Recheck::Kick
         } else {

@@ -305,7 +305,7 @@ impl<L: Lkmm> Env<L> {
             }
             self.ctx.halting();
             match self.ctx.halting_recheck() {
-                Recheck::Pass if self.halting != Halting::NoRecheck => continue,
+                Recheck::Work if self.halting != Halting::NoRecheck => self.kick(),
                 // A re-arm for a new proxy, kicked on the way to hlt.
                 Recheck::Kick => self.kick(),
                 _ => {}

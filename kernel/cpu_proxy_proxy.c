@@ -89,7 +89,7 @@ struct cpu_proxy_cpu {
 	bool installed;			/* N is in its park loop, evt installed */
 	bool rearm;			/* next_event changed, timer not armed */
 	bool native;			/* a pass left work for N itself */
-	bool halting;			/* N is between its last check and hlt */
+	bool halting;			/* N is past its last look, until hlt returns */
 	bool leaving;			/* N leaves its loop to run a task */
 	bool unwatched;			/* the soft-lockup watchdog is off for N */
 	bool waking;			/* the parker is waking N (cpu_proxy_wait()) */
@@ -124,6 +124,20 @@ struct cpumask cpu_proxy_held_mask;
  */
 unsigned int cpu_proxy_test_halt_spin;
 atomic_t cpu_proxy_test_in_window;
+/*
+ * Test hook: spin this many nanoseconds between the look at the top of
+ * the park loop and the look after halting, so that a short timer of the
+ * CPU falls due in between, every time.
+ */
+unsigned int cpu_proxy_test_look_ns;
+
+static __always_inline void cpu_proxy_test_look_delay(void)
+{
+	unsigned int ns = READ_ONCE(cpu_proxy_test_look_ns);
+
+	if (ns)
+		ndelay(ns);
+}
 
 static __always_inline void cpu_proxy_test_halt_delay(unsigned int cpu)
 {
@@ -168,6 +182,10 @@ static inline void cpu_proxy_test_note_pass(u64 ns)
 }
 
 static __always_inline void cpu_proxy_test_halt_delay(unsigned int cpu)
+{
+}
+
+static __always_inline void cpu_proxy_test_look_delay(void)
 {
 }
 #endif
@@ -477,6 +495,13 @@ again:
 			}
 			hrtimer_start(&pc->retry, ns_to_ktime(CPU_PROXY_HALT_RETRY_NS),
 				      HRTIMER_MODE_REL_PINNED_HARD);
+		} else if (old == CPU_PROXY_NATIVE) {
+			/*
+			 * N runs its softirqs itself now: the wait for this
+			 * CPU's bottom halves starts again at the next pass
+			 * that leaves them, or N is woken for a stale one.
+			 */
+			pc->bh_since = 0;
 		}
 		return;
 	}
@@ -728,6 +753,12 @@ static void cpu_proxy_install(struct cpu_proxy_cpu *pc)
 	vmstat_parked(true);
 	WRITE_ONCE(pc->next_event, KTIME_MAX);
 	WRITE_ONCE(pc->leaving, false);
+	/*
+	 * A reason left by the last pass before the CPU left its loop last
+	 * time is not one for the first wakeup of this park. No pass runs
+	 * for it before it is installed.
+	 */
+	atomic_set(&pc->why, 0);
 	pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
 	/* Installed before it is seen; cpu_proxy_in_loop() acquires. */
 	smp_store_release(&pc->installed, true);
@@ -950,30 +981,33 @@ void cpu_proxy_idle(void)
 		pc->native = false;
 
 		/*
-		 * The proxy must arm what this CPU programmed, or re-arm it
-		 * where it moved; it waits for the hlt below (halting) before
-		 * it takes the context.
-		 */
-		/*
 		 * A tick still periodic at install (cpu_proxy_can_park()) is
 		 * handed over once it went one-shot, in this CPU's own tick.
 		 */
 		if (unlikely(!pc->saved_evt))
 			pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
+		cpu_proxy_test_look_delay();
 		/*
 		 * Halting before this CPU looks at its work once more; pairs
 		 * with cpu_proxy_service(). A kick or a proxy timer that came
 		 * since the look at the top of the loop found this CPU NATIVE
 		 * and not halting, and left its work to it: it is seen here.
 		 * One that comes after sees halting and looks again after the
-		 * hlt (host/protocol.rs, Context::halting).
+		 * hlt (host/protocol.rs, Context::halting). ktime_get() in
+		 * cpu_proxy_runnable() reads the clock after the barrier: a
+		 * timer that fired before it is due by then.
+		 *
+		 * What is seen here goes to the proxy, which takes it once
+		 * this CPU has halted, as it takes a kick that sees halting;
+		 * not a pass here and a look again, which a timer falling due
+		 * between the looks every time would repeat without end (and
+		 * cpu_proxy_hold_parked() wait for this hlt as long). The
+		 * proxy also re-arms what this CPU programmed, or re-arms it
+		 * where it moved.
 		 */
 		smp_store_mb(pc->halting, true);
-		if (cpu_proxy_runnable(pc)) {
-			WRITE_ONCE(pc->halting, false);
-			continue;
-		}
-		if (READ_ONCE(pc->rearm) || atomic_read(&pc->moved))
+		if (cpu_proxy_runnable(pc) || READ_ONCE(pc->rearm) ||
+		    atomic_read(&pc->moved))
 			cpu_proxy_kick(pc);
 		/*
 		 * No hard-lockup report for the time this CPU sleeps: its

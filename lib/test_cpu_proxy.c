@@ -50,6 +50,13 @@
  *            synchronous calls not on the allow-list, that many rounds;
  *            read back "rounds <n> stops <n> max_us <n> ok|FAIL" (FAIL:
  *            a call took over a second)
+ *   stop_timer
+ *            write "<cpu> <rounds>": with <cpu> parked and its own timer
+ *            falling due each time it heads for hlt, wake it with a call
+ *            not on the allow-list and run stop_machine(), that many
+ *            rounds; read back "rounds <n> max_us <n> fired <n> ticking
+ *            <0|1> ok|FAIL" (FAIL: a stop took over 5 s, or the timer
+ *            stopped)
  *   printk_sync
  *            write "<cpu>": with <cpu> parked, a pass of its proxy holds the
  *            printk CPU lock while the proxy takes an NMI that takes it
@@ -1493,6 +1500,96 @@ static const struct file_operations stop_calls_fops = {
 };
 
 /*
+ * stop_timer: a parked CPU awake for a call, whose own timer falls due
+ * every time between its look at its work at the top of its loop and its
+ * look after halting (widened by cpu_proxy_test_look_ns), still halts: a
+ * stop_machine() waits for that hlt (cpu_proxy_hold_parked()), every other
+ * CPU's interrupts off. One that ran the timer itself and looked again
+ * would never halt, and the stop never end.
+ */
+#define STOP_TIMER_NS		(200 * NSEC_PER_USEC)
+#define STOP_TIMER_LOOK_NS	(500 * NSEC_PER_USEC)
+
+struct stop_timer {
+	struct hrtimer hrt;
+	atomic_t fired;
+};
+
+static enum hrtimer_restart stop_timer_fn(struct hrtimer *t)
+{
+	struct stop_timer *st = container_of(t, struct stop_timer, hrt);
+
+	atomic_inc(&st->fired);
+	hrtimer_forward_now(t, ns_to_ktime(STOP_TIMER_NS));
+	return HRTIMER_RESTART;
+}
+
+static void stop_timer_start(void *info)
+{
+	struct stop_timer *st = info;
+
+	hrtimer_start(&st->hrt, ns_to_ktime(STOP_TIMER_NS),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+static char stop_timer_result[80];
+
+static ssize_t stop_timer_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct stop_timer *st;
+	unsigned int rounds, i;
+	int cpu, ret, fired;
+	u64 worst = 0;
+	bool ticking;
+
+	ret = parse_cpu_write(ubuf, count, &cpu, &rounds);
+	if (ret)
+		return ret;
+	if (!cpu_proxy_parked(cpu) || !rounds || rounds > 100000)
+		return -EINVAL;
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	guard(mutex)(&test_lock);
+	hrtimer_init(&st->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	st->hrt.function = stop_timer_fn;
+	smp_call_function_single(cpu, stop_timer_start, st, 1);
+	WRITE_ONCE(cpu_proxy_test_look_ns, STOP_TIMER_LOOK_NS);
+	for (i = 0; i < rounds && worst < 5ULL * NSEC_PER_SEC; i++) {
+		u64 t0;
+
+		/* proxy_nop is not on the allow-list: the CPU wakes to run it. */
+		smp_call_function_single(cpu, proxy_nop, NULL, 1);
+		t0 = ktime_get_ns();
+		stop_machine(stop_nop, NULL, NULL);
+		worst = max(worst, ktime_get_ns() - t0);
+		if (!(i % 16))
+			cond_resched();
+	}
+	WRITE_ONCE(cpu_proxy_test_look_ns, 0);
+	/* Its proxy still runs the CPU's timer. */
+	fired = atomic_read(&st->fired);
+	msleep(50);
+	ticking = atomic_read(&st->fired) != fired;
+	hrtimer_cancel(&st->hrt);
+	scnprintf(stop_timer_result, sizeof(stop_timer_result),
+		  "rounds %u max_us %llu fired %d ticking %d %s\n", i,
+		  worst / NSEC_PER_USEC, atomic_read(&st->fired), ticking,
+		  worst < 5ULL * NSEC_PER_SEC && ticking ? "ok" : "FAIL");
+	kfree(st);
+	return count;
+}
+
+static const struct file_operations stop_timer_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = result_read,
+	.write = stop_timer_write,
+	.llseek = default_llseek,
+};
+
+/*
  * printk_sync: a pass that holds the printk CPU lock (a WARN's backtrace,
  * say) is interrupted by an NMI on the proxy's hardware that takes it too
  * (an NMI backtrace): it must nest, as on any CPU, not spin on it forever.
@@ -1741,6 +1838,8 @@ static int __init test_cpu_proxy_init(void)
 			    &stop_work_fops);
 	debugfs_create_file("stop_calls", 0600, dir, stop_calls_result,
 			    &stop_calls_fops);
+	debugfs_create_file("stop_timer", 0600, dir, stop_timer_result,
+			    &stop_timer_fops);
 	debugfs_create_file("printk_sync", 0600, dir, printk_sync_result,
 			    &printk_sync_fops);
 	debugfs_create_file("spin", 0200, dir, NULL, &spin_fops);

@@ -275,6 +275,7 @@ bool cpu_proxy_defer_native(struct cpu_proxy_native *w);
 /* Test hooks: widen the last steps of a parked CPU before hlt ... */
 extern unsigned int cpu_proxy_test_halt_spin;
 extern atomic_t cpu_proxy_test_in_window;
+extern unsigned int cpu_proxy_test_look_ns;
 /* ... and how long passes keep their proxy's interrupts off. */
 struct cpu_proxy_test_passes {
 	u64 max_ns;

@@ -392,6 +392,29 @@ TEST_F_TIMEOUT(promise, calls_to_a_parked_cpu_held_by_a_stop_return, 300)
 	ASSERT_EQ(0, unpark_cpu(self->last));
 }
 
+static int stop_timer_write(void *p)
+{
+	return write_str(TEST_DIR "/stop_timer", p);
+}
+
+/*
+ * A parked CPU awake for a call, whose own timer falls due each time it
+ * heads for hlt, still halts: a stop_machine() that holds it waits for
+ * that, with every other CPU's interrupts off.
+ */
+TEST_F_TIMEOUT(promise, a_stop_ends_while_a_held_cpu_has_a_timer_always_due, 300)
+{
+	char cmd[32], res[96];
+
+	ASSERT_EQ(0, park_cpu(self->last));
+	snprintf(cmd, sizeof(cmd), "%d 200", self->last);
+	ASSERT_EQ(0, within(200, stop_timer_write, cmd)) TH_LOG("the machine hung");
+	ASSERT_LT(0, read_file(TEST_DIR "/stop_timer", res, sizeof(res)));
+	TH_LOG("%s", res);
+	EXPECT_NE(NULL, strstr(res, " ok"));
+	ASSERT_EQ(0, unpark_cpu(self->last));
+}
+
 /*
  * A pass that holds the printk CPU lock (a backtrace it prints), and an
  * NMI on the proxy that takes it too (an NMI backtrace of the proxy): the
