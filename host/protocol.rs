@@ -16,8 +16,8 @@
 //! - N, in its park loop, looks at its work, sets `halting`
 //!   ([`Context::halting`]), looks again ([`Context::halting_recheck`]):
 //!   what it finds then it leaves to its proxy, kicked, which takes it
-//!   after the halt. It gives the context up (`NATIVE -> HALTED`, release) and halts
-//!   ([`Context::halt`]).
+//!   after the halt. It gives the context up (`NATIVE -> HALTED`,
+//!   release) and halts ([`Context::halt`]).
 //! - A proxy takes it for a pass (`HALTED -> PROXY`, acquire) and gives
 //!   it back (`PROXY -> HALTED`, release), then looks for work that came
 //!   meanwhile ([`Context::proxy_take`], [`Context::proxy_give_back`]).

@@ -69,10 +69,10 @@
 /*
  * The part of a parked CPU's state that its proxy works with.
  *
- * Fields written in a pass (native, softirqs_left, why) belong to whoever
- * owns N's context (cpu_proxy_owner): N itself, or the proxy in a pass.
- * The proxy's own fields (bh_since, the timers) are touched only on the
- * proxy, with interrupts off.
+ * Fields written in a pass (native, softirqs_left, why), and bh_since,
+ * belong to whoever owns N's context (cpu_proxy_owner): N itself, or the
+ * proxy in a pass. The proxy's own fields (the timers) are touched only
+ * on the proxy, with interrupts off.
  */
 struct cpu_proxy_cpu {
 	struct clock_event_device evt;	/* stands in for N's tick device */
@@ -82,14 +82,14 @@ struct cpu_proxy_cpu {
 	struct irq_work kick;		/* on the proxy: run a pass for N */
 	struct llist_head deferred;	/* hardware-bound work left for N */
 	ktime_t next_event;		/* what N programmed into evt */
-	u64 bh_since;			/* on the proxy: N's softirqs waiting since */
+	u64 bh_since;			/* N's softirqs left by passes since */
 	unsigned int cpu;
 	int proxy;			/* -1: none assigned */
 	int hw;				/* the CPU whose hardware runs a pass, or -1 */
 	bool installed;			/* N is in its park loop, evt installed */
 	bool rearm;			/* next_event changed, timer not armed */
 	bool native;			/* a pass left work for N itself */
-	bool halting;			/* N is past its last look, until hlt returns */
+	bool halting;			/* set before N's last look, until hlt returns */
 	bool leaving;			/* N leaves its loop to run a task */
 	bool unwatched;			/* the soft-lockup watchdog is off for N */
 	bool waking;			/* the parker is waking N (cpu_proxy_wait()) */
@@ -125,18 +125,23 @@ struct cpumask cpu_proxy_held_mask;
 unsigned int cpu_proxy_test_halt_spin;
 atomic_t cpu_proxy_test_in_window;
 /*
- * Test hook: spin this many nanoseconds between the look at the top of
- * the park loop and the look after halting, so that a short timer of the
- * CPU falls due in between, every time.
+ * Test hook: between the look at the top of the park loop and the look
+ * after halting, wait until the CPU's next timer is due, for at most this
+ * many nanoseconds: a short periodic timer of the CPU then falls due in
+ * between every time.
  */
 unsigned int cpu_proxy_test_look_ns;
 
-static __always_inline void cpu_proxy_test_look_delay(void)
+static __always_inline void cpu_proxy_test_look_delay(const ktime_t *next_event)
 {
 	unsigned int ns = READ_ONCE(cpu_proxy_test_look_ns);
+	u64 end;
 
-	if (ns)
-		ndelay(ns);
+	if (!ns)
+		return;
+	end = ktime_get_ns() + ns;
+	while (ktime_get() < READ_ONCE(*next_event) && ktime_get_ns() < end)
+		cpu_relax();
 }
 
 static __always_inline void cpu_proxy_test_halt_delay(unsigned int cpu)
@@ -185,7 +190,7 @@ static __always_inline void cpu_proxy_test_halt_delay(unsigned int cpu)
 {
 }
 
-static __always_inline void cpu_proxy_test_look_delay(void)
+static __always_inline void cpu_proxy_test_look_delay(const ktime_t *next_event)
 {
 }
 #endif
@@ -495,13 +500,6 @@ again:
 			}
 			hrtimer_start(&pc->retry, ns_to_ktime(CPU_PROXY_HALT_RETRY_NS),
 				      HRTIMER_MODE_REL_PINNED_HARD);
-		} else if (old == CPU_PROXY_NATIVE) {
-			/*
-			 * N runs its softirqs itself now: the wait for this
-			 * CPU's bottom halves starts again at the next pass
-			 * that leaves them, or N is woken for a stale one.
-			 */
-			pc->bh_since = 0;
 		}
 		return;
 	}
@@ -759,6 +757,7 @@ static void cpu_proxy_install(struct cpu_proxy_cpu *pc)
 	 * for it before it is installed.
 	 */
 	atomic_set(&pc->why, 0);
+	pc->bh_since = 0;
 	pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
 	/* Installed before it is seen; cpu_proxy_in_loop() acquires. */
 	smp_store_release(&pc->installed, true);
@@ -986,7 +985,7 @@ void cpu_proxy_idle(void)
 		 */
 		if (unlikely(!pc->saved_evt))
 			pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
-		cpu_proxy_test_look_delay();
+		cpu_proxy_test_look_delay(&pc->next_event);
 		/*
 		 * Halting before this CPU looks at its work once more; pairs
 		 * with cpu_proxy_service(). A kick or a proxy timer that came
@@ -1028,6 +1027,13 @@ void cpu_proxy_idle(void)
 		ct_cpuidle_exit();
 
 		WRITE_ONCE(pc->halting, false);
+		/*
+		 * The pass below runs N's softirqs here: a wait for a proxy's
+		 * bottom halves starts again at the next pass that leaves
+		 * them. N owns its context: a proxy wrote this before it gave
+		 * it back, and the claim's cmpxchg orders that before here.
+		 */
+		pc->bh_since = 0;
 		__current_set_polling();
 		woke = true;
 		pc->native = true;	/* look at what woke us */

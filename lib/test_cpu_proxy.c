@@ -54,9 +54,10 @@
  *            write "<cpu> <rounds>": with <cpu> parked and its own timer
  *            falling due each time it heads for hlt, wake it with a call
  *            not on the allow-list and run stop_machine(), that many
- *            rounds; read back "rounds <n> max_us <n> fired <n> ticking
- *            <0|1> ok|FAIL" (FAIL: a stop took over 5 s, or the timer
- *            stopped)
+ *            rounds (at most 1000, and 60 s); read back "rounds <n>
+ *            halts <0|1> max_us <n> fired <n> ticking <0|1> ok|FAIL"
+ *            (FAIL: the CPU did not halt within a second of a wakeup, a
+ *            stop took over 5 s, or the timer stopped)
  *   printk_sync
  *            write "<cpu>": with <cpu> parked, a pass of its proxy holds the
  *            printk CPU lock while the proxy takes an NMI that takes it
@@ -1504,8 +1505,10 @@ static const struct file_operations stop_calls_fops = {
  * every time between its look at its work at the top of its loop and its
  * look after halting (widened by cpu_proxy_test_look_ns), still halts: a
  * stop_machine() waits for that hlt (cpu_proxy_hold_parked()), every other
- * CPU's interrupts off. One that ran the timer itself and looked again
- * would never halt, and the stop never end.
+ * CPU spinning in its stopper. One that ran the timer itself and looked
+ * again would never halt, and the stop never end: so even rounds first
+ * wait up to a second for the CPU to give its context up, and fail
+ * without a stop if it does not; odd rounds stop at once, the CPU awake.
  */
 #define STOP_TIMER_NS		(200 * NSEC_PER_USEC)
 #define STOP_TIMER_LOOK_NS	(500 * NSEC_PER_USEC)
@@ -1537,16 +1540,16 @@ static char stop_timer_result[80];
 static ssize_t stop_timer_write(struct file *file, const char __user *ubuf,
 				size_t count, loff_t *ppos)
 {
+	u64 worst = 0, budget = ktime_get_ns() + 60 * NSEC_PER_SEC;
+	bool ticking, halts = true;
 	struct stop_timer *st;
 	unsigned int rounds, i;
 	int cpu, ret, fired;
-	u64 worst = 0;
-	bool ticking;
 
 	ret = parse_cpu_write(ubuf, count, &cpu, &rounds);
 	if (ret)
 		return ret;
-	if (!cpu_proxy_parked(cpu) || !rounds || rounds > 100000)
+	if (!cpu_proxy_parked(cpu) || !rounds || rounds > 1000)
 		return -EINVAL;
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
@@ -1556,16 +1559,27 @@ static ssize_t stop_timer_write(struct file *file, const char __user *ubuf,
 	st->hrt.function = stop_timer_fn;
 	smp_call_function_single(cpu, stop_timer_start, st, 1);
 	WRITE_ONCE(cpu_proxy_test_look_ns, STOP_TIMER_LOOK_NS);
-	for (i = 0; i < rounds && worst < 5ULL * NSEC_PER_SEC; i++) {
-		u64 t0;
+	for (i = 0; i < rounds && halts && worst < 5ULL * NSEC_PER_SEC &&
+	     ktime_get_ns() < budget && !fatal_signal_pending(current); i++) {
+		u64 t0, until;
 
 		/* proxy_nop is not on the allow-list: the CPU wakes to run it. */
 		smp_call_function_single(cpu, proxy_nop, NULL, 1);
+		if (!(i & 1)) {
+			until = ktime_get_ns() + NSEC_PER_SEC;
+			halts = false;
+			while (!halts && ktime_get_ns() < until) {
+				halts = atomic_read(per_cpu_ptr(&cpu_proxy_owner, cpu)) !=
+					CPU_PROXY_NATIVE;
+				cpu_relax();
+			}
+			if (!halts)
+				break;
+		}
 		t0 = ktime_get_ns();
 		stop_machine(stop_nop, NULL, NULL);
 		worst = max(worst, ktime_get_ns() - t0);
-		if (!(i % 16))
-			cond_resched();
+		cond_resched();
 	}
 	WRITE_ONCE(cpu_proxy_test_look_ns, 0);
 	/* Its proxy still runs the CPU's timer. */
@@ -1574,9 +1588,9 @@ static ssize_t stop_timer_write(struct file *file, const char __user *ubuf,
 	ticking = atomic_read(&st->fired) != fired;
 	hrtimer_cancel(&st->hrt);
 	scnprintf(stop_timer_result, sizeof(stop_timer_result),
-		  "rounds %u max_us %llu fired %d ticking %d %s\n", i,
-		  worst / NSEC_PER_USEC, atomic_read(&st->fired), ticking,
-		  worst < 5ULL * NSEC_PER_SEC && ticking ? "ok" : "FAIL");
+		  "rounds %u halts %d max_us %llu fired %d ticking %d %s\n", i,
+		  halts, worst / NSEC_PER_USEC, atomic_read(&st->fired), ticking,
+		  halts && i && worst < 5ULL * NSEC_PER_SEC && ticking ? "ok" : "FAIL");
 	kfree(st);
 	return count;
 }
