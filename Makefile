@@ -15,7 +15,7 @@ REPS ?= 11
 
 .PHONY: all demo check setup kernel initramfs host-test qemu-test bench \
 	anatomy series series-check soak shell lint build-noproxy initramfs-jl \
-	qemu-test-jl initramfs-debug qemu-test-debug clean distclean
+	qemu-test-jl initramfs-debug qemu-test-debug sloc clean distclean
 
 all: check
 
@@ -119,6 +119,10 @@ series-check: setup
 
 lint: kernel
 	bash scripts/lint.sh
+
+# Non-comment lines of C and Rust in the mechanism, and its long C functions.
+sloc:
+	python3 scripts/sloc.py
 
 clean:
 	rm -rf out/build out/initramfs out/kselftest out/results out/logs \
