@@ -41,6 +41,21 @@ $DOCPY "$REPO/scripts/doccheck.py" $(cd "$REPO" && find Documentation -name '*.r
 	sed "s|^|$REPO/|") "$abi/abi.rst" || status=1
 rm -rf "$abi"
 
+step "rust/proxy: every C export checked against its prototype"
+# rust/proxy/export.rs: c_export!(name) after each #[no_mangle] function;
+# Rust calls C only through kernel::bindings, never an extern block of its
+# own, so that bindgen checks both directions.
+for f in "$REPO"/rust/proxy/*.rs "$REPO"/rust/proxy/*/*.rs; do
+	[ -e "$f" ] || continue
+	for fn in $(grep -A1 '^#\[no_mangle\]' "$f" | sed -n 's/.*extern "C" fn \([a-z0-9_]*\).*/\1/p'); do
+		grep -q "^c_export!($fn);" "$f" ||
+			{ echo "${f#"$REPO"/}: $fn has no c_export!($fn)"; status=1; }
+	done
+	if grep -n 'extern "C" *{' "$f"; then
+		echo "${f#"$REPO"/}: an extern block; use kernel::bindings"; status=1
+	fi
+done
+
 step "rustfmtcheck"
 kmake -s rustfmtcheck || status=1
 

@@ -18,6 +18,7 @@ use kernel::prelude::*;
 mod cpulist;
 mod cpumask;
 mod entry;
+mod export;
 mod hotplug;
 mod park;
 mod plan;

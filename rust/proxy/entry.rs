@@ -3,9 +3,10 @@
 //! The `extern "C"` entry points that `include/linux/cpu_proxy.h` declares.
 //!
 //! Each converts raw pointers into safe views, calls the logic, and turns a
-//! Rust error into a negative errno at the boundary.
+//! Rust error into a negative errno at the boundary. Each is checked against
+//! its C prototype at compile time ([`c_export!`]).
 
-use crate::{cpulist, cpumask::CpumaskMut, park, stats};
+use crate::{cpulist, cpumask::CpumaskMut, export::c_export, park, stats};
 use core::sync::atomic::Ordering;
 use kernel::{bindings, ffi, ffi::c_char, ffi::c_int, page::PAGE_SIZE, prelude::*};
 
@@ -58,6 +59,7 @@ unsafe extern "C" fn cpu_proxy_cpulist_parse(
         Err(e) => parse_errno(e).to_errno(),
     }
 }
+c_export!(cpu_proxy_cpulist_parse);
 
 /// Formats the counters into `buf` for the `stats` file.
 ///
@@ -78,6 +80,7 @@ unsafe extern "C" fn cpu_proxy_stats_show(buf: *mut c_char) -> isize {
         Err(_) => Error::from_errno(-(bindings::EOVERFLOW as c_int)).to_errno() as isize,
     }
 }
+c_export!(cpu_proxy_stats_show);
 
 /// Handles a write to the `park` (`park == true`) or `unpark` file.
 ///
@@ -96,6 +99,7 @@ unsafe extern "C" fn cpu_proxy_park_write(buf: *const c_char, len: usize, park: 
         Err(e) => e.to_errno() as isize,
     }
 }
+c_export!(cpu_proxy_park_write);
 
 /// Handles a write to the `offline` (`up == false`) or `online` file.
 ///
@@ -114,6 +118,7 @@ unsafe extern "C" fn cpu_proxy_hotplug_write(buf: *const c_char, len: usize, up:
         Err(e) => e.to_errno() as isize,
     }
 }
+c_export!(cpu_proxy_hotplug_write);
 
 // The reasons a parked CPU wakes are bits C sets and Rust counts.
 const _: () = {
@@ -130,6 +135,7 @@ const _: () = {
 extern "C" fn cpu_proxy_note_wakeup(why: ffi::c_uint) {
     stats::STATS.note_wakeup(why);
 }
+c_export!(cpu_proxy_note_wakeup);
 
 /// Unparks every parked CPU; see `include/linux/cpu_proxy.h`.
 ///
@@ -142,6 +148,7 @@ unsafe extern "C" fn cpu_proxy_unpark_all_locked() {
     // requirements.
     unsafe { park::unpark_all_locked() };
 }
+c_export!(cpu_proxy_unpark_all_locked);
 
 /// Counts a parked CPU that a `stop_machine()` counted as stopped.
 #[no_mangle]
@@ -150,18 +157,21 @@ extern "C" fn cpu_proxy_note_stop_held() {
         .stop_machine_held
         .fetch_add(1, Ordering::Relaxed);
 }
+c_export!(cpu_proxy_note_stop_held);
 
 /// Counts an IPI to a parked CPU that its proxy took.
 #[no_mangle]
 extern "C" fn cpu_proxy_note_proxied_ipi() {
     stats::STATS.proxied_ipis.fetch_add(1, Ordering::Relaxed);
 }
+c_export!(cpu_proxy_note_proxied_ipi);
 
 /// Counts a proxy entering a parked CPU's context.
 #[no_mangle]
 extern "C" fn cpu_proxy_note_proxy_entry() {
     stats::STATS.proxy_entries.fetch_add(1, Ordering::Relaxed);
 }
+c_export!(cpu_proxy_note_proxy_entry);
 
 /// Re-proxies the CPUs that `cpu`, going down, stands in for.
 ///
@@ -181,3 +191,4 @@ unsafe extern "C" fn cpu_proxy_cpu_down(cpu: ffi::c_uint) -> c_int {
         Err(e) => e.to_errno(),
     }
 }
+c_export!(cpu_proxy_cpu_down);
