@@ -47,10 +47,17 @@ step "rust/proxy: every C export checked against its prototype"
 # own, so that bindgen checks both directions.
 for f in "$REPO"/rust/proxy/*.rs "$REPO"/rust/proxy/*/*.rs; do
 	[ -e "$f" ] || continue
-	for fn in $(grep -A1 '^#\[no_mangle\]' "$f" | sed -n 's/.*extern "C" fn \([a-z0-9_]*\).*/\1/p'); do
+	# The function after each #[no_mangle] (also #[unsafe(no_mangle)],
+	# indented, or with attributes between); #[export_name] is refused.
+	for fn in $(awk '/^[ \t]*#\[(unsafe\()?no_mangle\)?\]/ { want = 1; next }
+		want && match($0, /fn [A-Za-z0-9_]+/) {
+			print substr($0, RSTART + 3, RLENGTH - 3); want = 0 }' "$f"); do
 		grep -q "^c_export!($fn);" "$f" ||
 			{ echo "${f#"$REPO"/}: $fn has no c_export!($fn)"; status=1; }
 	done
+	if grep -n 'export_name' "$f"; then
+		echo "${f#"$REPO"/}: #[export_name]; use #[no_mangle] and c_export!"; status=1
+	fi
 	if grep -n 'extern "C" *{' "$f"; then
 		echo "${f#"$REPO"/}: an extern block; use kernel::bindings"; status=1
 	fi
