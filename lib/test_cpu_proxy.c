@@ -1182,6 +1182,7 @@ static void proxy_nop(void *info)
 /* A periodic timer of the parked CPU's, counting its expiries. */
 struct proxy_tick {
 	struct hrtimer hrt;
+	u64 period_ns;
 	atomic_t fired;
 	call_single_data_t wake;	/* wakes the CPU: not on the allow-list */
 };
@@ -1193,7 +1194,7 @@ static enum hrtimer_restart proxy_tick_fn(struct hrtimer *t)
 	struct proxy_tick *pt = container_of(t, struct proxy_tick, hrt);
 
 	atomic_inc(&pt->fired);
-	hrtimer_forward_now(t, ns_to_ktime(PROXY_TICK_NS));
+	hrtimer_forward_now(t, ns_to_ktime(pt->period_ns));
 	return HRTIMER_RESTART;
 }
 
@@ -1201,8 +1202,18 @@ static void proxy_tick_start(void *info)
 {
 	struct proxy_tick *pt = info;
 
-	hrtimer_start(&pt->hrt, ns_to_ktime(PROXY_TICK_NS),
+	hrtimer_start(&pt->hrt, ns_to_ktime(pt->period_ns),
 		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+/* Starts @pt, zeroed, on @cpu, every @period_ns; hrtimer_cancel() ends it. */
+static void proxy_tick_begin(struct proxy_tick *pt, int cpu, u64 period_ns)
+{
+	hrtimer_init(&pt->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	pt->hrt.function = proxy_tick_fn;
+	pt->period_ns = period_ns;
+	INIT_CSD(&pt->wake, proxy_nop, NULL);
+	smp_call_function_single(cpu, proxy_tick_start, pt, 1);
 }
 
 /* Sends one NMI to @cpu and waits up to 100 ms for it to be taken. */
@@ -1282,10 +1293,7 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 	atomic_set(&test_nmi_faults, 0);
 	/* The guard page after a vmalloc() area is never mapped. */
 	WRITE_ONCE(test_nmi_bad, area ? area + PAGE_SIZE : NULL);
-	hrtimer_init(&pt->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-	pt->hrt.function = proxy_tick_fn;
-	INIT_CSD(&pt->wake, proxy_nop, NULL);
-	smp_call_function_single(cpu, proxy_tick_start, pt, 1);
+	proxy_tick_begin(pt, cpu, PROXY_TICK_NS);
 	/*
 	 * One NMI at a time, aimed at the window where the parked CPU
 	 * dawdles between giving its context up and hlt
@@ -1513,28 +1521,6 @@ static const struct file_operations stop_calls_fops = {
 #define STOP_TIMER_NS		(200 * NSEC_PER_USEC)
 #define STOP_TIMER_LOOK_NS	(500 * NSEC_PER_USEC)
 
-struct stop_timer {
-	struct hrtimer hrt;
-	atomic_t fired;
-};
-
-static enum hrtimer_restart stop_timer_fn(struct hrtimer *t)
-{
-	struct stop_timer *st = container_of(t, struct stop_timer, hrt);
-
-	atomic_inc(&st->fired);
-	hrtimer_forward_now(t, ns_to_ktime(STOP_TIMER_NS));
-	return HRTIMER_RESTART;
-}
-
-static void stop_timer_start(void *info)
-{
-	struct stop_timer *st = info;
-
-	hrtimer_start(&st->hrt, ns_to_ktime(STOP_TIMER_NS),
-		      HRTIMER_MODE_REL_PINNED_HARD);
-}
-
 static char stop_timer_result[80];
 
 static ssize_t stop_timer_write(struct file *file, const char __user *ubuf,
@@ -1542,7 +1528,7 @@ static ssize_t stop_timer_write(struct file *file, const char __user *ubuf,
 {
 	u64 worst = 0, budget = ktime_get_ns() + 60 * NSEC_PER_SEC;
 	bool ticking, halts = true;
-	struct stop_timer *st;
+	struct proxy_tick *st;
 	unsigned int rounds, i;
 	int cpu, ret, fired;
 
@@ -1555,9 +1541,7 @@ static ssize_t stop_timer_write(struct file *file, const char __user *ubuf,
 	if (!st)
 		return -ENOMEM;
 	guard(mutex)(&test_lock);
-	hrtimer_init(&st->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-	st->hrt.function = stop_timer_fn;
-	smp_call_function_single(cpu, stop_timer_start, st, 1);
+	proxy_tick_begin(st, cpu, STOP_TIMER_NS);
 	WRITE_ONCE(cpu_proxy_test_look_ns, STOP_TIMER_LOOK_NS);
 	for (i = 0; i < rounds && halts && worst < 5ULL * NSEC_PER_SEC &&
 	     ktime_get_ns() < budget && !fatal_signal_pending(current); i++) {
