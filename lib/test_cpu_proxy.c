@@ -36,9 +36,12 @@
  *            taken, from the function of a stop_machine() if <stops> is
  *            1; each NMI takes a fault with a fixup if <fault> is 1;
  *            then check that its proxy still runs its timers; read back
- *            "nmis <n> aimed <n> taken <n> timer_stopped <n> faults <n>
- *            ok|FAIL" (aimed: sent while the CPU was about to halt;
- *            faults: fixups that returned -EFAULT)
+ *            "nmis <n> aimed <n> taken <n> late <n> max_late_us <n>
+ *            timer_stopped <n> faults <n> ok|FAIL" (aimed: sent while
+ *            the CPU was about to halt; late: NMIs after which its timer
+ *            took over 50 ms to fire again, and the longest such wait;
+ *            stopped: over 1 s, a FAIL; faults: fixups that returned
+ *            -EFAULT)
  *   stop_work
  *            write "<cpu> <rounds>": with <cpu> parked and stop_machine()
  *            run over and over, queue that many work items on <cpu>, one
@@ -1109,7 +1112,7 @@ static const struct file_operations panic_in_pass_fops = {
 /* NMIs this file sent to a CPU and has yet to see taken there. */
 static DEFINE_PER_CPU(atomic_t, test_nmis_sent);
 static atomic_t test_nmis_taken;
-static char nmi_storm_result[128];
+static char nmi_storm_result[192];
 
 /* The NMI takes the printk CPU lock too (printk_sync). */
 static bool test_nmi_printk_sync;
@@ -1258,7 +1261,8 @@ static int nmi_aim_stop(void *arg)
 static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
-	unsigned int nmis, stops = 0, fault = 0, i, dead = 0, aimed = 0;
+	unsigned int nmis, stops = 0, fault = 0, i, dead = 0, aimed = 0, late = 0;
+	u64 start, max_late = 0;
 	struct proxy_tick *pt;
 	int cpu, ret, taken, faults;
 	void *area = NULL;
@@ -1321,11 +1325,27 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 		if (!stops || !hit)
 			nmi_send_one(cpu);
 		fired = atomic_read(&pt->fired);
-		/* 50 ms: as late as a proxied timer may be under TCG. */
+		/*
+		 * The timer must fire again, with no further wakeup of the
+		 * CPU: only its proxy can run it. It is late if that takes
+		 * over 50 ms (25 periods), which a vCPU starved of its host
+		 * core can take under TCG; stopped if it takes over 1 s.
+		 */
+		start = ktime_get_ns();
 		usleep_range(25 * PROXY_TICK_NS / NSEC_PER_USEC,
 			     27 * PROXY_TICK_NS / NSEC_PER_USEC);
-		if (atomic_read(&pt->fired) == fired)
+		if (atomic_read(&pt->fired) != fired)
+			continue;
+		late++;
+		while (atomic_read(&pt->fired) == fired &&
+		       ktime_get_ns() - start < NSEC_PER_SEC)
+			usleep_range(1000, 2000);
+		if (atomic_read(&pt->fired) == fired) {
+			pr_info("cpu-proxy-test: nmi_storm: CPU %d's timer stopped after NMI %u: owner %d\n",
+				cpu, i, atomic_read(per_cpu_ptr(&cpu_proxy_owner, cpu)));
 			dead++;
+		}
+		max_late = max(max_late, ktime_get_ns() - start);
 	}
 	WRITE_ONCE(cpu_proxy_test_halt_spin, 0);
 	taken = atomic_read(&test_nmis_taken);
@@ -1342,8 +1362,8 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 	while (smp_load_acquire(&pt->wake.node.u_flags) & CSD_FLAG_LOCK)
 		cpu_relax();
 	scnprintf(nmi_storm_result, sizeof(nmi_storm_result),
-		  "nmis %u aimed %u taken %d timer_stopped %u faults %d %s\n",
-		  nmis, aimed, taken, dead, faults,
+		  "nmis %u aimed %u taken %d late %u max_late_us %llu timer_stopped %u faults %d %s\n",
+		  nmis, aimed, taken, late, max_late / NSEC_PER_USEC, dead, faults,
 		  taken == nmis && !dead && aimed &&
 		  faults == (fault ? taken : 0) ? "ok" : "FAIL");
 	kfree(pt);

@@ -295,7 +295,7 @@ TEST_F(promise, no_hard_lockup_is_reported_for_a_parked_cpu)
  */
 TEST_F(promise, an_nmi_before_hlt_leaves_the_proxy_in_charge)
 {
-	char cmd[32], res[128];
+	char cmd[32], res[192];
 
 	ASSERT_EQ(0, park_cpu(self->last));
 	snprintf(cmd, sizeof(cmd), "%d 200", self->last);
@@ -313,7 +313,7 @@ TEST_F(promise, an_nmi_before_hlt_leaves_the_proxy_in_charge)
  */
 TEST_F_TIMEOUT(promise, an_nmi_before_hlt_under_stop_machine_leaves_the_proxy_in_charge, 300)
 {
-	char cmd[32], res[128];
+	char cmd[32], res[192];
 
 	ASSERT_EQ(0, park_cpu(self->last));
 	snprintf(cmd, sizeof(cmd), "%d 200 1", self->last);
@@ -332,7 +332,7 @@ TEST_F_TIMEOUT(promise, an_nmi_before_hlt_under_stop_machine_leaves_the_proxy_in
  */
 TEST_F_TIMEOUT(promise, a_fault_in_an_nmi_under_stop_machine_returns, 300)
 {
-	char cmd[32], res[128];
+	char cmd[32], res[192];
 
 	ASSERT_EQ(0, park_cpu(self->last));
 	snprintf(cmd, sizeof(cmd), "%d 50 1 1", self->last);
