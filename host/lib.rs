@@ -5,10 +5,9 @@
 //! the kernel's own, included by path: what is tested here is what the
 //! kernel builds.
 //!
-//! Beside them, [`protocol`] is the ownership protocol that
-//! `kernel/cpu_proxy_proxy.c` implements, written generic over its atomics
-//! so that it can be model-checked here ([`protocol_model`], with loom),
-//! and instantiated by the kernel crate once the mechanism moves there.
+//! Among them, [`protocol`] is the ownership protocol of a parked CPU's
+//! context, generic over its atomics: the kernel crate instantiates it
+//! with C's, and [`protocol_model`] with loom's, to model-check it.
 
 #![cfg_attr(not(test), no_std)]
 // The kernel crate uses these modules through its entry points, which are
@@ -19,6 +18,7 @@
 mod cpulist;
 #[path = "../rust/proxy/plan.rs"]
 mod plan;
+#[path = "../rust/proxy/protocol.rs"]
 mod protocol;
 #[cfg(test)]
 mod protocol_model;

@@ -35,7 +35,7 @@
 //! until nothing is. Then nothing may be left: no queued call, no
 //! re-arm for the new proxy.
 
-use crate::protocol::{Context, Lkmm, Recheck, Service, Take, Word, NATIVE, NO_PROXY};
+use crate::protocol::{Context, Fresh, Lkmm, Recheck, Service, Take, Word, NATIVE, NO_PROXY};
 use loom::cell::UnsafeCell;
 use loom::sync::atomic::{fence, AtomicI32, AtomicUsize, Ordering::*};
 use loom::sync::Arc;
@@ -75,11 +75,14 @@ impl Word for AtomicI32 {
     }
 }
 
-impl Lkmm for C11 {
-    type Word = AtomicI32;
+impl Fresh for C11 {
     fn word(v: i32) -> AtomicI32 {
         AtomicI32::new(v)
     }
+}
+
+impl Lkmm for C11 {
+    type Word = AtomicI32;
     fn mb() {
         fence(SeqCst)
     }
@@ -120,11 +123,14 @@ impl Word for RelaxedWord {
     }
 }
 
-impl Lkmm for Relaxed_ {
-    type Word = RelaxedWord;
+impl Fresh for Relaxed_ {
     fn word(v: i32) -> RelaxedWord {
         RelaxedWord(AtomicI32::new(v))
     }
+}
+
+impl Lkmm for Relaxed_ {
+    type Word = RelaxedWord;
     fn mb() {}
     fn relax() {
         thread::yield_now()
@@ -135,11 +141,14 @@ impl Lkmm for Relaxed_ {
 /// must reject it.
 struct NoMb;
 
-impl Lkmm for NoMb {
-    type Word = AtomicI32;
+impl Fresh for NoMb {
     fn word(v: i32) -> AtomicI32 {
         AtomicI32::new(v)
     }
+}
+
+impl Lkmm for NoMb {
+    type Word = AtomicI32;
     fn mb() {}
     fn relax() {
         thread::yield_now()
@@ -177,7 +186,7 @@ enum Halting {
 }
 
 /// The machine around one parked CPU N and two possible proxies, 0 and 1.
-struct Env<L: Lkmm> {
+struct Env<L: Fresh> {
     ctx: Context<L>,
     /// Calls queued for N.
     queue: AtomicUsize,
@@ -198,7 +207,7 @@ struct Env<L: Lkmm> {
     halting: Halting,
 }
 
-impl<L: Lkmm> Env<L> {
+impl<L: Fresh> Env<L> {
     /// N in its park loop, proxied by 0, with nothing queued.
     fn new(halting: Halting) -> Self {
         let ctx = Context::<L>::new();
@@ -448,7 +457,7 @@ struct Scenario {
     timer: bool,
 }
 
-fn run<L: Lkmm + 'static>(s: Scenario, halting: Halting, bound: usize)
+fn run<L: Fresh + 'static>(s: Scenario, halting: Halting, bound: usize)
 where
     L::Word: Send + Sync,
 {

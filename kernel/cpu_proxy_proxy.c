@@ -52,6 +52,7 @@
 #include <linux/vmstat.h>
 #include <asm/irq_regs.h>
 
+#include "cpu_proxy_rust.h"
 #include "time/tick-internal.h"
 
 /*
@@ -66,42 +67,7 @@
 #define CPU_PROXY_HALT_RETRY_NS		(50 * NSEC_PER_USEC)
 #define CPU_PROXY_SOFTIRQ_MAX_NS	(1 * NSEC_PER_MSEC)
 
-/*
- * The part of a parked CPU's state that its proxy works with.
- *
- * Fields written in a pass (native, softirqs_left, why), and bh_since,
- * belong to whoever owns N's context (cpu_proxy_owner): N itself, or the
- * proxy in a pass. The proxy's own fields (the timers) are touched only
- * on the proxy, with interrupts off.
- */
-struct cpu_proxy_cpu {
-	struct clock_event_device evt;	/* stands in for N's tick device */
-	struct clock_event_device *saved_evt;
-	struct hrtimer timer;		/* on the proxy: N's next expiry */
-	struct hrtimer retry;		/* on the proxy: look again later */
-	struct irq_work kick;		/* on the proxy: run a pass for N */
-	struct llist_head deferred;	/* hardware-bound work left for N */
-	ktime_t next_event;		/* what N programmed into evt */
-	u64 bh_since;			/* N's softirqs left by passes since */
-	unsigned int cpu;
-	int proxy;			/* -1: none assigned */
-	int hw;				/* the CPU whose hardware runs a pass, or -1 */
-	bool installed;			/* N is in its park loop, evt installed */
-	bool rearm;			/* next_event changed, timer not armed */
-	bool native;			/* a pass left work for N itself */
-	bool halting;			/* set before N's last look, until hlt returns */
-	bool leaving;			/* N leaves its loop to run a task */
-	bool unwatched;			/* the soft-lockup watchdog is off for N */
-	bool waking;			/* the parker is waking N (cpu_proxy_wait()) */
-	bool no_softirq;		/* this pass must not run N's softirqs */
-	bool softirqs_left;		/* a pass left N's softirqs pending */
-	atomic_t why;			/* CPU_PROXY_WHY_*: why N was woken */
-	atomic_t work;			/* calls were queued for N */
-	atomic_t resched;		/* a resched kick was redirected */
-	atomic_t moved;			/* the proxy changed: re-arm there */
-};
-
-static DEFINE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
+DEFINE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
 DEFINE_PER_CPU(atomic_t, cpu_proxy_owner);
 DEFINE_PER_CPU(bool, cpu_proxy_proxied);
 DEFINE_PER_CPU(bool, cpu_proxy_want_park);
@@ -194,56 +160,6 @@ static __always_inline void cpu_proxy_test_look_delay(const ktime_t *next_event)
 {
 }
 #endif
-
-/*
- * The allow-list: the calls a proxy may handle for a parked CPU. Filled by
- * initcalls (CPU_PROXY_CALLS()), before any CPU can be parked; read-only
- * afterwards.
- */
-#define CPU_PROXY_MAX_CALL_TABLES 32
-static const struct cpu_proxy_call *cpu_proxy_call_tables[CPU_PROXY_MAX_CALL_TABLES];
-static unsigned int cpu_proxy_call_nr[CPU_PROXY_MAX_CALL_TABLES];
-static unsigned int cpu_proxy_call_ntables;
-
-/**
- * cpu_proxy_allow_calls - put cross-call functions on the allow-list
- * @calls: each function with what a proxy does with it; see
- *         Documentation/core-api/cpu-proxy.rst, "The allow-list"
- * @n: how many
- *
- * Use CPU_PROXY_CALLS() next to the functions. Only built-in code may: a
- * module's function could go away while still listed.
- *
- * Context: boot (initcalls), before any CPU can be parked.
- */
-void __init cpu_proxy_allow_calls(const struct cpu_proxy_call *calls,
-				  unsigned int n)
-{
-	if (WARN_ON(cpu_proxy_call_ntables >= CPU_PROXY_MAX_CALL_TABLES))
-		return;
-	cpu_proxy_call_tables[cpu_proxy_call_ntables] = calls;
-	cpu_proxy_call_nr[cpu_proxy_call_ntables] = n;
-	cpu_proxy_call_ntables++;
-}
-
-/**
- * cpu_proxy_call_how - what may a proxy do with a call of @func?
- * @func: the function of a queued call
- *
- * Context: any.
- * Return: CPU_PROXY_CALL_RUN or CPU_PROXY_CALL_ACK if @func is on the
- * allow-list, CPU_PROXY_CALL_NATIVE (the parked CPU must run it) if not.
- */
-enum cpu_proxy_call_how cpu_proxy_call_how(cpu_proxy_func_t func)
-{
-	unsigned int t, i;
-
-	for (t = 0; t < cpu_proxy_call_ntables; t++)
-		for (i = 0; i < cpu_proxy_call_nr[t]; i++)
-			if (cpu_proxy_call_tables[t][i].func == func)
-				return cpu_proxy_call_tables[t][i].how;
-	return CPU_PROXY_CALL_NATIVE;
-}
 
 /**
  * cpu_proxy_need_native - a pass found work only the parked CPU may run
@@ -338,21 +254,6 @@ static int cpu_proxy_evt_stop(struct clock_event_device *evt)
 	return cpu_proxy_evt_next(KTIME_MAX, evt);
 }
 
-/*
- * Queue a pass for @pc's CPU on its proxy. With no proxy (a park rolled
- * back or an unpark, with the CPU on its way out of its loop), the CPU
- * itself gets the interrupt: nothing sent to it is left without one.
- */
-static void cpu_proxy_kick(struct cpu_proxy_cpu *pc)
-{
-	int proxy = READ_ONCE(pc->proxy);
-
-	if (proxy >= 0)
-		irq_work_queue_on(&pc->kick, proxy);
-	else
-		arch_cpu_proxy_wake(pc->cpu);
-}
-
 /* Would a pass run something: queued calls, a resched kick, a due timer? */
 static bool cpu_proxy_runnable(struct cpu_proxy_cpu *pc)
 {
@@ -408,7 +309,10 @@ static notrace void cpu_proxy_pass(void *arg)
 	if (!proxied)
 		cpu_proxy_run_deferred(pc);
 	atomic_set(&pc->work, 0);
-	/* Clear before taking the queue; pairs with cpu_proxy_redirect(). */
+	/*
+	 * Clear before taking the queue; pairs with the barrier of redirect()
+	 * in rust/proxy/redirect.rs.
+	 */
 	smp_mb();
 	generic_smp_call_function_single_interrupt();
 	irq_work_run();
@@ -547,9 +451,9 @@ again:
 	}
 	atomic_set_release(owner, CPU_PROXY_HALTED);
 	/*
-	 * Given back before looking for new work; pairs with
-	 * cpu_proxy_redirect() and cpu_proxy_set_proxy(): a sender or a new
-	 * proxy that still saw PROXY left its work to this look.
+	 * Given back before looking for new work; pairs with redirect()
+	 * (rust/proxy/redirect.rs) and cpu_proxy_set_proxy(): a sender or a
+	 * new proxy that still saw PROXY left its work to this look.
 	 * smp_mb__after_atomic() would not do: atomic_set() is no RMW.
 	 */
 	smp_mb();
@@ -583,72 +487,6 @@ static enum hrtimer_restart cpu_proxy_retry_fn(struct hrtimer *timer)
 {
 	cpu_proxy_service(container_of(timer, struct cpu_proxy_cpu, retry));
 	return HRTIMER_NORESTART;
-}
-
-/*
- * Flag @what for @pc's CPU, then hand it to the proxy unless the CPU runs
- * itself. Return: true if the proxy takes it.
- */
-static bool cpu_proxy_redirect(struct cpu_proxy_cpu *pc, atomic_t *what)
-{
-	atomic_set(what, 1);
-	/*
-	 * Publish the work before reading the owner; pairs with the barriers
-	 * of cpu_proxy_pass() and of a proxy's give-back in
-	 * cpu_proxy_service().
-	 */
-	smp_mb();
-	if (atomic_read(per_cpu_ptr(&cpu_proxy_owner, pc->cpu)) == CPU_PROXY_NATIVE)
-		return false;
-	cpu_proxy_note_proxied_ipi();
-	cpu_proxy_kick(pc);
-	return true;
-}
-
-/**
- * cpu_proxy_redirect_call - deliver queued calls for @cpu to its proxy
- * @cpu: a CPU whose owner is not NATIVE
- *
- * Context: any; called from the IPI send path in kernel/smp.c.
- * Return: true if the proxy will run them, false to send the IPI to @cpu.
- */
-bool cpu_proxy_redirect_call(unsigned int cpu)
-{
-	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
-
-	return cpu_proxy_redirect(pc, &pc->work);
-}
-
-/**
- * cpu_proxy_redirect_call_mask - cpu_proxy_redirect_call() for a mask
- * @mask: the CPUs to send to; those whose proxy takes over are cleared
- */
-void cpu_proxy_redirect_call_mask(struct cpumask *mask)
-{
-	unsigned int cpu;
-
-	for_each_cpu(cpu, mask)
-		if (cpu_proxy_ipi_redirected(cpu) && cpu_proxy_redirect_call(cpu))
-			__cpumask_clear_cpu(cpu, mask);
-}
-
-/**
- * cpu_proxy_redirect_resched - deliver a reschedule kick to @cpu's proxy
- * @cpu: a CPU whose owner is not NATIVE
- *
- * A kick with a task to run must wake the CPU; one without (a timer queued
- * from afar wants the idle CPU to re-evaluate its tick) is the proxy's.
- * Return: true if the proxy takes it, false to send the IPI to @cpu.
- */
-bool cpu_proxy_redirect_resched(unsigned int cpu)
-{
-	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
-
-	if (!idle_cpu(cpu)) {
-		atomic_or(CPU_PROXY_WHY_TASK, &pc->why);
-		return false;
-	}
-	return cpu_proxy_redirect(pc, &pc->resched);
 }
 
 /**
@@ -1461,16 +1299,4 @@ void cpu_proxy_unstop_parked(void)
 		    test_tsk_need_resched(idle_task(cpu)))
 			arch_cpu_proxy_wake(cpu);
 	}
-}
-
-/**
- * cpu_proxy_get_proxy - the CPU that stands in for @cpu, or -1
- * @cpu: a CPU
- *
- * Context: any; a snapshot unless cpu_proxy_lock() is held.
- * Return: the proxy of @cpu, or -1 if @cpu is not parked.
- */
-int cpu_proxy_get_proxy(unsigned int cpu)
-{
-	return READ_ONCE(per_cpu_ptr(&cpu_proxy_cpus, cpu)->proxy);
 }

@@ -132,7 +132,7 @@ static __always_inline bool cpu_proxy_nmi_claim(void)
 	return false;
 }
 
-/* Redirection of IPIs to a parked CPU; see kernel/cpu_proxy_proxy.c. */
+/* Redirection of IPIs to a parked CPU (Rust: rust/proxy/redirect.rs). */
 bool cpu_proxy_redirect_call(unsigned int cpu);
 void cpu_proxy_redirect_call_mask(struct cpumask *mask);
 bool cpu_proxy_redirect_resched(unsigned int cpu);
@@ -234,6 +234,7 @@ struct cpu_proxy_call {
 #define CPU_PROXY_RUN(fn)	{ .func = (fn), .how = CPU_PROXY_CALL_RUN }
 #define CPU_PROXY_ACK(fn)	{ .func = (fn), .how = CPU_PROXY_CALL_ACK }
 
+/* Rust (rust/proxy/allow.rs). */
 void cpu_proxy_allow_calls(const struct cpu_proxy_call *calls, unsigned int n);
 enum cpu_proxy_call_how cpu_proxy_call_how(cpu_proxy_func_t func);
 
@@ -298,7 +299,7 @@ int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns);
 void cpu_proxy_leave(unsigned int cpu, u64 timeout_ns);
 void cpu_proxy_leave_set(const struct cpumask *set);
 void cpu_proxy_set_proxy(unsigned int cpu, int proxy);
-int cpu_proxy_get_proxy(unsigned int cpu);
+int cpu_proxy_get_proxy(unsigned int cpu);	/* Rust */
 
 /*
  * The CPU to queue work on for one queued from @cpu with no CPU asked for:
@@ -320,7 +321,6 @@ u32 cpu_proxy_cpu_package(unsigned int cpu);
 u32 cpu_proxy_cpu_core(unsigned int cpu);
 bool cpu_proxy_cpu_housekeeping(unsigned int cpu);
 int cpu_proxy_cpu_down(unsigned int cpu);	/* Rust */
-void cpu_proxy_note_proxied_ipi(void);
 void cpu_proxy_note_proxy_entry(void);
 void cpu_proxy_note_stop_held(void);
 

@@ -9,12 +9,15 @@
 //! The logic lives here, in Rust; `kernel/cpu_proxy_glue.c` is the thin C
 //! side that owns the sysfs attribute group and the hooks into core paths.
 //! The C-facing API is `include/linux/cpu_proxy.h`; its Rust half is in
-//! [`entry`]. Modules with no kernel dependency ([`cpulist`], [`plan`],
-//! [`stats`])
-//! are host-tested with `cargo test` (see `host/` in the project repo).
+//! [`entry`], [`redirect`] and [`allow`]. The mechanism's private contract with C is
+//! `kernel/cpu_proxy_rust.h`, reached through the abstractions of [`sys`].
+//! Modules with no kernel dependency ([`cpulist`], [`plan`], [`protocol`],
+//! [`stats`]) are host-tested with `cargo test`, the protocol with loom
+//! (see `host/` in the project repo).
 
 use kernel::prelude::*;
 
+mod allow;
 mod cpulist;
 mod cpumask;
 mod entry;
@@ -22,7 +25,14 @@ mod export;
 mod hotplug;
 mod park;
 mod plan;
+// The ownership protocol, instantiated with C's atomics: the redirection
+// runs it here; its other transitions are still made by the C mechanism
+// (kernel/cpu_proxy_proxy.c), and loom checks them all on the host.
+#[allow(dead_code)]
+mod protocol;
+mod redirect;
 mod stats;
+mod sys;
 mod sysfs;
 
 module! {

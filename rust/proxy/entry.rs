@@ -159,13 +159,6 @@ extern "C" fn cpu_proxy_note_stop_held() {
 }
 c_export!(cpu_proxy_note_stop_held);
 
-/// Counts an IPI to a parked CPU that its proxy took.
-#[no_mangle]
-extern "C" fn cpu_proxy_note_proxied_ipi() {
-    stats::STATS.proxied_ipis.fetch_add(1, Ordering::Relaxed);
-}
-c_export!(cpu_proxy_note_proxied_ipi);
-
 /// Counts a proxy entering a parked CPU's context.
 #[no_mangle]
 extern "C" fn cpu_proxy_note_proxy_entry() {

@@ -67,11 +67,13 @@
 //! something C11 does not give (address or control dependencies), the
 //! protocol does not.
 //!
-//! The C implementation in `kernel/cpu_proxy_proxy.c` makes exactly these
-//! transitions, with the same barriers, at the places its comments name;
-//! this module states them once, generic, so that loom can check them
-//! (`protocol_model.rs`). It is written to be instantiated by the kernel
-//! crate with the kernel's atomics when the mechanism moves to Rust.
+//! The kernel crate instantiates the module with C's own atomics
+//! (`sys::atomic::Kernel`); the host's `cargo test` with loom's
+//! (`host/protocol_model.rs`), with the same code. The redirection of work
+//! to a proxy runs [`redirect`] from here (`rust/proxy/redirect.rs`); the
+//! other transitions are still made by the C mechanism in
+//! `kernel/cpu_proxy_proxy.c`, with the same barriers, at the places its
+//! comments name, and move here as the mechanism moves to Rust.
 
 /// N runs its own context.
 pub(crate) const NATIVE: i32 = 0;
@@ -108,13 +110,36 @@ pub(crate) trait Word {
 pub(crate) trait Lkmm {
     /// The shared word.
     type Word: Word;
-    /// A word holding `v`.
-    fn word(v: i32) -> Self::Word;
     /// `smp_mb()`; also `smp_mb__after_atomic()` after a non-value-returning
     /// atomic.
     fn mb();
     /// `cpu_relax()`, in a loop that waits for another CPU.
     fn relax();
+}
+
+/// A model whose words the protocol can make itself: the host's, where a
+/// [`Context`] holds its own words. The kernel's words are fields of C's
+/// structures, which the kernel finds in place.
+pub(crate) trait Fresh: Lkmm {
+    /// A word holding `v`.
+    fn word(v: i32) -> Self::Word;
+}
+
+/// A sender queued work for a parked CPU N and flagged it in `what`:
+/// decide who runs it (`cpu_proxy_redirect_*()`). Returns true if N's
+/// proxy must be kicked, false if N must be interrupted itself (it owns
+/// its context, `NATIVE`, and sees the flag or the interrupt).
+///
+/// The flag is published before the owner is read: the full barrier pairs
+/// with the one in [`Context::claim`] (N reads its work after it took its
+/// context), with [`Context::pass_begin`] (a pass clears `work` before it
+/// takes the queue) and with [`Context::proxy_give_back`] (a proxy reads
+/// the flags after it gave the context up): whichever reads second sees
+/// the other's write.
+pub(crate) fn redirect<L: Lkmm>(what: &L::Word, owner: &L::Word) -> bool {
+    what.write(1);
+    L::mb();
+    owner.read() != NATIVE
 }
 
 /// What [`Context::proxy_take`] found.
@@ -186,7 +211,7 @@ pub(crate) struct Context<L: Lkmm> {
     pub(crate) proxy: L::Word,
 }
 
-impl<L: Lkmm> Context<L> {
+impl<L: Fresh> Context<L> {
     /// A CPU that runs itself, not parked, with no proxy.
     pub(crate) fn new() -> Self {
         Self {
@@ -199,6 +224,9 @@ impl<L: Lkmm> Context<L> {
             proxy: L::word(NO_PROXY),
         }
     }
+}
+
+impl<L: Lkmm> Context<L> {
 
     /// Whether an interrupt for N goes to its proxy: one look, before the
     /// work is flagged (`cpu_proxy_ipi_redirected()`).
@@ -207,18 +235,9 @@ impl<L: Lkmm> Context<L> {
     }
 
     /// A sender queued work for N: flag it, then decide who runs it
-    /// (`cpu_proxy_redirect()`). Returns true if N's proxy must be kicked,
-    /// false if N must be interrupted itself.
-    ///
-    /// The flag is published before the owner is read; this pairs with
-    /// the barrier in [`Context::claim`] (N reads `work` after it took
-    /// its context) and with [`Context::proxy_give_back`] (a proxy reads
-    /// `work` after it gave the context up): whichever reads second sees
-    /// the other's write.
+    /// ([`redirect`]).
     pub(crate) fn redirect(&self, what: &L::Word) -> bool {
-        what.write(1);
-        L::mb();
-        self.owner.read() != NATIVE
+        redirect::<L>(what, &self.owner)
     }
 
     /// Whether a pass has something to do (`cpu_proxy_pending()`).

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Processor proxies: the private contract between the C mechanism
+ * (kernel/cpu_proxy_proxy.c, kernel/cpu_proxy_helpers.c) and the Rust
+ * module (rust/proxy/).
+ *
+ * include/linux/cpu_proxy.h is what core code calls; this header is what
+ * the two halves of the mechanism share and nothing else includes. bindgen
+ * reads it (rust/bindings/bindings_helper.h), so that every function Rust
+ * exports here is checked against its prototype at compile time
+ * (rust/proxy/export.rs), and every helper Rust calls has one.
+ *
+ * The helpers stand for C macros and inlines bindgen cannot reach: the
+ * kernel's atomic and barrier operations, per_cpu_ptr(). State that both
+ * halves touch is touched by both only through these operations, so that
+ * each pairs with the C side as the comments at both ends say.
+ */
+#ifndef _KERNEL_CPU_PROXY_RUST_H
+#define _KERNEL_CPU_PROXY_RUST_H
+
+#include <linux/atomic.h>
+#include <linux/clockchips.h>
+#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
+#include <linux/ktime.h>
+#include <linux/llist.h>
+#include <linux/percpu.h>
+#include <linux/types.h>
+
+/*
+ * The part of a parked CPU's state that its proxy works with.
+ *
+ * Fields written in a pass (native, softirqs_left, why), and bh_since,
+ * belong to whoever owns N's context (cpu_proxy_owner): N itself, or the
+ * proxy in a pass. The proxy's own fields (the timers) are touched only
+ * on the proxy, with interrupts off.
+ */
+struct cpu_proxy_cpu {
+	struct clock_event_device evt;	/* stands in for N's tick device */
+	struct clock_event_device *saved_evt;
+	struct hrtimer timer;		/* on the proxy: N's next expiry */
+	struct hrtimer retry;		/* on the proxy: look again later */
+	struct irq_work kick;		/* on the proxy: run a pass for N */
+	struct llist_head deferred;	/* hardware-bound work left for N */
+	ktime_t next_event;		/* what N programmed into evt */
+	u64 bh_since;			/* N's softirqs left by passes since */
+	unsigned int cpu;
+	int proxy;			/* -1: none assigned */
+	int hw;				/* the CPU whose hardware runs a pass, or -1 */
+	bool installed;			/* N is in its park loop, evt installed */
+	bool rearm;			/* next_event changed, timer not armed */
+	bool native;			/* a pass left work for N itself */
+	bool halting;			/* set before N's last look, until hlt returns */
+	bool leaving;			/* N leaves its loop to run a task */
+	bool unwatched;			/* the soft-lockup watchdog is off for N */
+	bool waking;			/* the parker is waking N (cpu_proxy_wait()) */
+	bool no_softirq;		/* this pass must not run N's softirqs */
+	bool softirqs_left;		/* a pass left N's softirqs pending */
+	atomic_t why;			/* CPU_PROXY_WHY_*: why N was woken */
+	atomic_t work;			/* calls were queued for N */
+	atomic_t resched;		/* a resched kick was redirected */
+	atomic_t moved;			/* the proxy changed: re-arm there */
+};
+
+DECLARE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
+
+/* Rust (rust/proxy/redirect.rs): queue a pass for @pc's CPU on its proxy. */
+void cpu_proxy_kick(struct cpu_proxy_cpu *pc);
+
+/*
+ * Helpers (kernel/cpu_proxy_helpers.c), one per macro or inline, with its
+ * name and ordering: see Documentation/atomic_t.txt and
+ * Documentation/memory-barriers.txt.
+ */
+void *cpu_proxy_per_cpu_ptr(void __percpu *ptr, unsigned int cpu);
+int cpu_proxy_atomic_read(const atomic_t *v);
+void cpu_proxy_atomic_set(atomic_t *v, int i);
+void cpu_proxy_atomic_set_release(atomic_t *v, int i);
+int cpu_proxy_atomic_xchg(atomic_t *v, int i);
+int cpu_proxy_atomic_cmpxchg(atomic_t *v, int old, int new);
+int cpu_proxy_atomic_cmpxchg_acquire(atomic_t *v, int old, int new);
+void cpu_proxy_atomic_or(int i, atomic_t *v);
+int cpu_proxy_read_once_int(const int *p);
+void cpu_proxy_smp_mb(void);
+void cpu_proxy_cpu_relax(void);
+void cpu_proxy_warn(void);
+
+#endif /* _KERNEL_CPU_PROXY_RUST_H */

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! CPU ids.
+//!
+//! The shape follows upstream's `kernel::cpu::CpuId` of later kernels.
+
+use crate::cpumask::nr_cpu_ids;
+use kernel::ffi::{c_int, c_uint};
+
+/// A CPU id that is a possible CPU's.
+///
+/// # Invariants
+///
+/// The id is less than `nr_cpu_ids`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CpuId(u32);
+
+impl CpuId {
+    /// `id`, if it is less than `nr_cpu_ids`.
+    pub(crate) fn from_u32(id: u32) -> Option<Self> {
+        // INVARIANT: checked here.
+        (id < nr_cpu_ids()).then_some(Self(id))
+    }
+
+    /// `id`, if it is not negative and less than `nr_cpu_ids` (C's
+    /// "no CPU" is -1).
+    pub(crate) fn from_i32(id: c_int) -> Option<Self> {
+        u32::try_from(id).ok().and_then(Self::from_u32)
+    }
+
+    /// The id as C's `unsigned int`.
+    pub(crate) fn as_u32(self) -> c_uint {
+        self.0
+    }
+
+    /// The id as C's `int`.
+    pub(crate) fn as_i32(self) -> c_int {
+        // `nr_cpu_ids` fits an `int`, by the type's invariants.
+        self.0 as c_int
+    }
+}
