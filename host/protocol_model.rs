@@ -382,7 +382,7 @@ impl<L: Fresh> Env<L> {
         false
     }
 
-    /// The unparker (`cpu_proxy_leave()`, then the proxy is dropped).
+    /// The unparker (`loop_ctl::leave()`, then the proxy is dropped).
     /// Returns whether it dropped the proxy; if N is not out of its loop
     /// yet, [`Env::settle`] waits for it and drops it.
     fn unpark(&self) -> bool {

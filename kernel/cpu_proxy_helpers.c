@@ -4,15 +4,19 @@
  * function each, as kernel/cpu_proxy_rust.h declares them.
  *
  * Each does what its name says and nothing more, so that the ordering
- * a Rust caller gets is the kernel's own for that operation. They are not
- * traced: the mechanism calls them where the parked CPU's context is
- * being handed between CPUs.
+ * a Rust caller gets is the kernel's own for that operation. They are
+ * notrace, as the mechanism's C is where it hands a parked CPU's context
+ * between CPUs, but not noinstr: nothing in noinstr code (the claim on
+ * interrupt entry) may call them, or any Rust.
  */
 
 #include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/compiler.h>
+#include <linux/cpumask.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/sched/signal.h>
 #include <asm/processor.h>
 
 #include "cpu_proxy_rust.h"
@@ -71,10 +75,50 @@ notrace int cpu_proxy_read_once_int(const int *p)
 	return READ_ONCE(*p);
 }
 
+/* WRITE_ONCE() of an int: no ordering. */
+notrace void cpu_proxy_write_once_int(int *p, int v)
+{
+	WRITE_ONCE(*p, v);
+}
+
+/* READ_ONCE() of a bool: no ordering. */
+notrace bool cpu_proxy_read_once_bool(const bool *p)
+{
+	return READ_ONCE(*p);
+}
+
+/* WRITE_ONCE() of a bool: no ordering. */
+notrace void cpu_proxy_write_once_bool(bool *p, bool v)
+{
+	WRITE_ONCE(*p, v);
+}
+
+/* smp_load_acquire() of a bool. */
+notrace bool cpu_proxy_load_acquire_bool(const bool *p)
+{
+	/* Each Rust caller's comment names the release this pairs with. */
+	return smp_load_acquire(p);
+}
+
+/* smp_store_release() of a bool. */
+notrace void cpu_proxy_store_release_bool(bool *p, bool v)
+{
+	/* Each Rust caller's comment names the acquire this pairs with. */
+	smp_store_release(p, v);
+}
+
 /* smp_mb(). */
 notrace void cpu_proxy_smp_mb(void)
 {
+	/* Each Rust caller's comment names the barrier this pairs with. */
 	smp_mb();
+}
+
+/* smp_wmb(). */
+notrace void cpu_proxy_smp_wmb(void)
+{
+	/* Each Rust caller's comment names the barrier this pairs with. */
+	smp_wmb();
 }
 
 /* cpu_relax(), in a loop that waits for another CPU. */
@@ -83,8 +127,32 @@ notrace void cpu_proxy_cpu_relax(void)
 	cpu_relax();
 }
 
-/* WARN_ON(1): a warning with a backtrace; the message was printed. */
-notrace void cpu_proxy_warn(void)
+/* WARN(): a warning with a backtrace, for the Rust call site @file:@line. */
+notrace void cpu_proxy_warn(const char *file, int line)
 {
-	WARN_ON(1);
+	WARN(1, "cpu_proxy: warning at %s:%d\n", file, line);
+}
+
+/* cpu_possible(). */
+notrace bool cpu_proxy_cpu_possible(unsigned int cpu)
+{
+	return cpu_possible(cpu);
+}
+
+/* preempt_disable(). */
+notrace void cpu_proxy_preempt_disable(void)
+{
+	preempt_disable();
+}
+
+/* preempt_enable(): may reschedule. */
+notrace void cpu_proxy_preempt_enable(void)
+{
+	preempt_enable();
+}
+
+/* fatal_signal_pending(current). */
+notrace bool cpu_proxy_fatal_signal_pending(void)
+{
+	return fatal_signal_pending(current);
 }

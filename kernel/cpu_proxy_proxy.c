@@ -33,7 +33,6 @@
 #include <linux/cpu.h>
 #include <linux/cpu_proxy.h>
 #include <linux/cpuidle.h>
-#include <linux/delay.h>
 #include <linux/ftrace.h>
 #include <linux/hardirq.h>
 #include <linux/hrtimer.h>
@@ -310,8 +309,9 @@ static notrace void cpu_proxy_pass(void *arg)
 		cpu_proxy_run_deferred(pc);
 	atomic_set(&pc->work, 0);
 	/*
-	 * Clear before taking the queue; pairs with the barrier of redirect()
-	 * in rust/proxy/redirect.rs.
+	 * Clear before taking the queue; pairs with the barrier of
+	 * protocol::redirect() (rust/proxy/protocol.rs), which the senders of
+	 * rust/proxy/redirect.rs run.
 	 */
 	smp_mb();
 	generic_smp_call_function_single_interrupt();
@@ -451,9 +451,10 @@ again:
 	}
 	atomic_set_release(owner, CPU_PROXY_HALTED);
 	/*
-	 * Given back before looking for new work; pairs with redirect()
-	 * (rust/proxy/redirect.rs) and cpu_proxy_set_proxy(): a sender or a
-	 * new proxy that still saw PROXY left its work to this look.
+	 * Given back before looking for new work; pairs with
+	 * protocol::redirect() (rust/proxy/protocol.rs) and set_proxy()
+	 * (rust/proxy/loop_ctl.rs): a sender or a new proxy that still saw
+	 * PROXY left its work to this look.
 	 * smp_mb__after_atomic() would not do: atomic_set() is no RMW.
 	 */
 	smp_mb();
@@ -546,6 +547,12 @@ noinstr bool cpu_proxy_claim_slow(bool nmi)
 			old = raw_atomic_read(owner);
 			continue;
 		}
+		/*
+		 * Fully ordered: pairs with the barrier of protocol::redirect()
+		 * (rust/proxy/protocol.rs). A sender that still saw the context
+		 * away from NATIVE kicked the proxy; one that sees NATIVE now
+		 * interrupts this CPU, and its flag is seen by what runs next.
+		 */
 		if (raw_atomic_try_cmpxchg(owner, &old, new))
 			break;
 	}
@@ -597,11 +604,11 @@ static void cpu_proxy_install(struct cpu_proxy_cpu *pc)
 	atomic_set(&pc->why, 0);
 	pc->bh_since = 0;
 	pc->saved_evt = tick_swap_this_cpu_device(&pc->evt);
-	/* Installed before it is seen; cpu_proxy_in_loop() acquires. */
+	/* Installed before it is seen; in_loop() (loop_ctl.rs) acquires. */
 	smp_store_release(&pc->installed, true);
 	/*
 	 * Installed before a parker's wakeup is looked for; pairs with
-	 * cpu_proxy_wake_unless(). A parker that did not see this CPU
+	 * wake_unless() (loop_ctl.rs). A parker that did not see this CPU
 	 * installed is sending it an interrupt: let it be sent.
 	 */
 	smp_mb();
@@ -635,7 +642,7 @@ static void cpu_proxy_uninstall(struct cpu_proxy_cpu *pc)
 		lockup_detector_unparked();
 		sched_parked_idle_exit();
 	}
-	/* Uninstalled before it is seen; cpu_proxy_in_loop() acquires. */
+	/* Uninstalled before it is seen; in_loop() (loop_ctl.rs) acquires. */
 	smp_store_release(&pc->installed, false);
 }
 
@@ -697,7 +704,7 @@ static void cpu_proxy_poll_soon(void)
  *
  * Waking a halted (v)CPU is the longest step of a park. Woken now, before
  * their proxies are chosen and they are told, the CPUs of @set poll in
- * their idle loop until told (cpu_proxy_enter(cpu, 0)), unparked, or
+ * their idle loop until told (enter(cpu, 0), loop_ctl.rs), unparked, or
  * CPU_PROXY_SOON_NS have passed. One interrupt for the set, so that the
  * architecture can address them all at once.
  * Context: process context, cpu_proxy_lock() held.
@@ -716,7 +723,7 @@ void cpu_proxy_wake_early(const struct cpumask *set)
 
 /**
  * cpu_proxy_wake_idle - wake an idle CPU told to park, unless it needs none
- * @cpu: a CPU told to park (cpu_proxy_enter(@cpu, 0)) whose runqueue was
+ * @cpu: a CPU told to park (enter(@cpu, 0), loop_ctl.rs) whose runqueue was
  *       idle
  *
  * A CPU in its park loop already, polling for its request after an early
@@ -917,85 +924,6 @@ static int __init cpu_proxy_init(void)
 }
 core_initcall(cpu_proxy_init);
 
-static bool cpu_proxy_in_loop(struct cpu_proxy_cpu *pc)
-{
-	/* Pairs with cpu_proxy_install() and cpu_proxy_uninstall(). */
-	return smp_load_acquire(&pc->installed);
-}
-
-static bool cpu_proxy_out_of_loop(struct cpu_proxy_cpu *pc)
-{
-	return !cpu_proxy_in_loop(pc);
-}
-
-/*
- * Wake @pc's CPU unless @done(@pc) already. A CPU that gets into its park
- * loop meanwhile waits for the interrupt before it halts there, where the
- * interrupt would count as a wakeup while parked (cpu_proxy_install()).
- */
-static bool cpu_proxy_wake_unless(struct cpu_proxy_cpu *pc,
-				  bool (*done)(struct cpu_proxy_cpu *))
-{
-	bool ret;
-
-	/* The CPU spins while this is set: no preemption in between. */
-	preempt_disable();
-	WRITE_ONCE(pc->waking, true);
-	/* Waking before @done is read; pairs with cpu_proxy_install(). */
-	smp_mb();
-	ret = done(pc);
-	if (!ret)
-		arch_cpu_proxy_wake(pc->cpu);
-	/* Sent before released. */
-	smp_store_release(&pc->waking, false);
-	preempt_enable();
-	return ret;
-}
-
-/*
- * Wait until @done(@pc), waking @pc's CPU meanwhile. A @killable wait
- * ends with -EINTR on a fatal signal and with -EBUSY after @timeout_ns;
- * one that is not (the CPU is on its way out of its loop, and must be out
- * before its proxy can be dropped) only says so after @timeout_ns, and
- * again every @timeout_ns: a CPU that is told to leave its loop and woken
- * leaves it, unless held by a stop_machine(), which is bounded too.
- */
-static int cpu_proxy_wait(struct cpu_proxy_cpu *pc,
-			  bool (*done)(struct cpu_proxy_cpu *), u64 timeout_ns,
-			  bool killable)
-{
-	u64 start = ktime_get_ns(), kicked = start, warned = start;
-
-	while (!done(pc)) {
-		u64 now = ktime_get_ns();
-
-		if (killable && fatal_signal_pending(current))
-			return -EINTR;
-		if (now - start > timeout_ns && killable)
-			return -EBUSY;
-		if (now - warned > timeout_ns) {
-			pr_warn("cpu-proxy: CPU%u has not left its park loop for %llu s\n",
-				pc->cpu, (now - start) / NSEC_PER_SEC);
-			warned = now;
-		}
-		if (now - kicked > NSEC_PER_MSEC) {
-			if (cpu_proxy_wake_unless(pc, done))
-				break;
-			kicked = now;
-		}
-		/*
-		 * The CPU needs microseconds: spin, then sleep. Not longer:
-		 * on an overcommitted host a spinning vCPU takes the host
-		 * CPUs the vCPUs it waits for need to wake.
-		 */
-		if (now - start < 200 * NSEC_PER_USEC)
-			cpu_relax();
-		else
-			usleep_range(10, 50);
-	}
-	return 0;
-}
-
 /**
  * cpu_proxy_can_park - can the CPUs of @set be parked on this machine?
  * @set: CPUs about to be parked
@@ -1044,140 +972,6 @@ int cpu_proxy_can_park(const struct cpumask *set)
 		}
 	}
 	return 0;
-}
-
-/**
- * cpu_proxy_enter - make a parking CPU enter its park loop
- * @cpu: a CPU being parked, with a proxy assigned
- * @timeout_ns: give up after this long; 0: only tell the CPU, do not wait
- *
- * Told before its tasks are pushed away, the CPU goes straight from its
- * last task into the park loop; a second call waits for it there.
- * If the wait fails (the writer was killed, or the CPU did not get there
- * in time), the CPU is made to leave again before this returns.
- * Context: process context, cpu_proxy_lock() held.
- * Return: 0, -EINVAL (no proxy), -EBUSY (did not enter in time) or -EINTR.
- */
-int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns)
-{
-	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
-	int ret;
-
-	cpu_maps_assert_held();
-	if (WARN_ON_ONCE(pc->proxy < 0))
-		return -EINVAL;
-	if (!per_cpu(cpu_proxy_want_park, cpu)) {
-		WRITE_ONCE(per_cpu(cpu_proxy_want_park, cpu), true);
-		/* Seen by the CPU's idle loop once it next goes idle. */
-		smp_mb();
-	}
-	if (!timeout_ns)
-		return 0;
-	ret = cpu_proxy_wait(pc, cpu_proxy_in_loop, timeout_ns, true);
-	if (ret) {
-		cpu_proxy_leave(cpu, timeout_ns);
-		return ret;
-	}
-	lockup_detector_park_cpu(cpu);
-	pc->unwatched = true;
-	return 0;
-}
-
-/* Tell @pc's CPU to leave its loop; false if it was not told to park. */
-static bool cpu_proxy_tell_leave(struct cpu_proxy_cpu *pc)
-{
-	if (!per_cpu(cpu_proxy_want_park, pc->cpu))
-		return false;
-	if (pc->unwatched)
-		lockup_detector_unpark_cpu(pc->cpu);
-	/* Asked before it leaves; pairs with lockup_detector_unparked(). */
-	smp_wmb();
-	WRITE_ONCE(per_cpu(cpu_proxy_want_park, pc->cpu), false);
-	return true;
-}
-
-/**
- * cpu_proxy_leave_set - tell parked CPUs to leave their park loops
- * @set: parked CPUs
- *
- * Tells every CPU of @set to leave, with one interrupt for the set, so
- * that the architecture can address them all at once; cpu_proxy_leave()
- * then waits for each.
- * Context: process context, cpu_proxy_lock() held.
- */
-void cpu_proxy_leave_set(const struct cpumask *set)
-{
-	unsigned int cpu;
-
-	cpu_maps_assert_held();
-	for_each_cpu(cpu, set)
-		cpu_proxy_tell_leave(per_cpu_ptr(&cpu_proxy_cpus, cpu));
-	/* Seen by the park loops once the wakeup below lands. */
-	smp_mb();
-	arch_cpu_proxy_wake_mask(set);
-}
-
-/**
- * cpu_proxy_leave - make a parked CPU leave its park loop
- * @cpu: a parked CPU, or one cpu_proxy_leave_set() told to leave
- * @timeout_ns: how long before each warning that it has not left yet
- *
- * Told (here, if cpu_proxy_leave_set() did not), the CPU wakes and leaves
- * its loop, restarting its soft-lockup watchdog on the way. On return it
- * owns its context and clock-event device again, and its proxy may be
- * dropped. The wait is not killable and has no timeout: until the CPU is
- * out, its proxy is all that serves it. It is short: a CPU told to leave
- * and woken leaves at once, or once a stop_machine() holding it ends.
- * Context: process context, cpu_proxy_lock() held.
- */
-void cpu_proxy_leave(unsigned int cpu, u64 timeout_ns)
-{
-	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
-
-	cpu_maps_assert_held();
-	if (cpu_proxy_tell_leave(pc)) {
-		/* Seen by the park loop once the wakeup below lands. */
-		smp_mb();
-		arch_cpu_proxy_wake(cpu);
-	}
-	cpu_proxy_wait(pc, cpu_proxy_out_of_loop, timeout_ns, false);
-	if (pc->unwatched) {
-		lockup_detector_unpark_done(cpu, true);
-		pc->unwatched = false;
-	}
-}
-
-/**
- * cpu_proxy_set_proxy - choose the CPU that stands in for @cpu
- * @cpu: a parked or parking CPU
- * @proxy: an active CPU, or -1 for none (only once @cpu left its loop)
- *
- * Moves @cpu's proxy timer to @proxy if it is running.
- * Context: process context, cpu_proxy_lock() held.
- */
-void cpu_proxy_set_proxy(unsigned int cpu, int proxy)
-{
-	struct cpu_proxy_cpu *pc = per_cpu_ptr(&cpu_proxy_cpus, cpu);
-
-	cpu_maps_assert_held();
-	if (pc->proxy == proxy)
-		return;
-	WRITE_ONCE(pc->proxy, proxy);
-	/*
-	 * The new proxy stored before installed is read; pairs with
-	 * cpu_proxy_install(): a CPU installed meanwhile kicks the new proxy,
-	 * or this sees it installed and kicks it.
-	 */
-	smp_mb();
-	/* Pairs with cpu_proxy_install(): a timer to move exists. */
-	if (proxy < 0 || !smp_load_acquire(&pc->installed))
-		return;
-	hrtimer_cancel(&pc->timer);
-	hrtimer_cancel(&pc->retry);
-	atomic_set(&pc->moved, 1);
-	preempt_disable();
-	cpu_proxy_kick(pc);
-	preempt_enable();
 }
 
 /**

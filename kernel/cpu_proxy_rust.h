@@ -53,7 +53,7 @@ struct cpu_proxy_cpu {
 	bool halting;			/* set before N's last look, until hlt returns */
 	bool leaving;			/* N leaves its loop to run a task */
 	bool unwatched;			/* the soft-lockup watchdog is off for N */
-	bool waking;			/* the parker is waking N (cpu_proxy_wait()) */
+	bool waking;			/* the parker is waking N (loop_ctl.rs) */
 	bool no_softirq;		/* this pass must not run N's softirqs */
 	bool softirqs_left;		/* a pass left N's softirqs pending */
 	atomic_t why;			/* CPU_PROXY_WHY_*: why N was woken */
@@ -81,8 +81,18 @@ int cpu_proxy_atomic_cmpxchg(atomic_t *v, int old, int new);
 int cpu_proxy_atomic_cmpxchg_acquire(atomic_t *v, int old, int new);
 void cpu_proxy_atomic_or(int i, atomic_t *v);
 int cpu_proxy_read_once_int(const int *p);
+void cpu_proxy_write_once_int(int *p, int v);
+bool cpu_proxy_read_once_bool(const bool *p);
+void cpu_proxy_write_once_bool(bool *p, bool v);
+bool cpu_proxy_load_acquire_bool(const bool *p);
+void cpu_proxy_store_release_bool(bool *p, bool v);
 void cpu_proxy_smp_mb(void);
+void cpu_proxy_smp_wmb(void);
 void cpu_proxy_cpu_relax(void);
-void cpu_proxy_warn(void);
+void cpu_proxy_warn(const char *file, int line);
+bool cpu_proxy_cpu_possible(unsigned int cpu);
+void cpu_proxy_preempt_disable(void);
+void cpu_proxy_preempt_enable(void);
+bool cpu_proxy_fatal_signal_pending(void);
 
 #endif /* _KERNEL_CPU_PROXY_RUST_H */

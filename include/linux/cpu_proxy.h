@@ -132,7 +132,23 @@ static __always_inline bool cpu_proxy_nmi_claim(void)
 	return false;
 }
 
-/* Redirection of IPIs to a parked CPU (Rust: rust/proxy/redirect.rs). */
+/*
+ * Redirection of IPIs to a parked CPU (Rust: rust/proxy/redirect.rs).
+ *
+ * cpu_proxy_redirect_call - calls were queued for @cpu, whose owner was
+ * not NATIVE (cpu_proxy_ipi_redirected()): hand them to its proxy.
+ * Return: true if the proxy runs them, false to send @cpu the IPI.
+ *
+ * cpu_proxy_redirect_call_mask - the same for each CPU of @mask; the CPUs
+ * whose proxy takes the calls are cleared from @mask. Only with
+ * cpu_proxy_any_parked().
+ *
+ * cpu_proxy_redirect_resched - a reschedule kick for @cpu, whose owner was
+ * not NATIVE: its proxy's unless @cpu has a task to run.
+ * Return: true if the proxy takes it, false to send @cpu the IPI.
+ *
+ * Context: any but NMI, interrupts on or off; they neither sleep nor spin.
+ */
 bool cpu_proxy_redirect_call(unsigned int cpu);
 void cpu_proxy_redirect_call_mask(struct cpumask *mask);
 bool cpu_proxy_redirect_resched(unsigned int cpu);
@@ -234,7 +250,17 @@ struct cpu_proxy_call {
 #define CPU_PROXY_RUN(fn)	{ .func = (fn), .how = CPU_PROXY_CALL_RUN }
 #define CPU_PROXY_ACK(fn)	{ .func = (fn), .how = CPU_PROXY_CALL_ACK }
 
-/* Rust (rust/proxy/allow.rs). */
+/*
+ * The allow-list (Rust: rust/proxy/allow.rs).
+ *
+ * cpu_proxy_allow_calls - put the @n functions of @calls on it, as
+ * CPU_PROXY_CALLS() does. Context: boot (initcalls), before any CPU can be
+ * parked; @calls is static data of built-in code, never changed.
+ *
+ * cpu_proxy_call_how - what may a proxy do with a call of @func?
+ * Context: any. Return: CPU_PROXY_CALL_RUN or CPU_PROXY_CALL_ACK if @func
+ * is on the list, CPU_PROXY_CALL_NATIVE (the parked CPU runs it) if not.
+ */
 void cpu_proxy_allow_calls(const struct cpu_proxy_call *calls, unsigned int n);
 enum cpu_proxy_call_how cpu_proxy_call_how(cpu_proxy_func_t func);
 
@@ -295,10 +321,6 @@ void cpu_proxy_raise_irq_work(void);
 
 /* Park loop entry and exit, proxy assignment (driven by the Rust core). */
 int cpu_proxy_can_park(const struct cpumask *set);
-int cpu_proxy_enter(unsigned int cpu, u64 timeout_ns);
-void cpu_proxy_leave(unsigned int cpu, u64 timeout_ns);
-void cpu_proxy_leave_set(const struct cpumask *set);
-void cpu_proxy_set_proxy(unsigned int cpu, int proxy);
 int cpu_proxy_get_proxy(unsigned int cpu);	/* Rust */
 
 /*

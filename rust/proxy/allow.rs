@@ -14,9 +14,9 @@
 //! Tables are added during boot, before any CPU can be parked, and never
 //! removed: they are static data of built-in code.
 
-use crate::export::c_export;
+use crate::{export::c_export, sys::warn_once};
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
-use kernel::{bindings, ffi::c_uint, pr_err};
+use kernel::{bindings, ffi::c_uint};
 
 /// How many tables the list holds; `CPU_PROXY_CALLS()` is used a dozen
 /// times in the tree.
@@ -75,9 +75,7 @@ unsafe extern "C" fn cpu_proxy_allow_calls(calls: *const bindings::cpu_proxy_cal
     let r = &REGISTRY;
     let i = r.n.load(Ordering::Relaxed);
     if i >= MAX_TABLES {
-        pr_err!("allow-list full: {} calls left off it\n", n);
-        // SAFETY: a warning with a backtrace, from process context.
-        unsafe { bindings::cpu_proxy_warn() };
+        warn_once!("allow-list full: {} calls left off it\n", n);
         return;
     }
     r.tables[i].store(calls.cast_mut(), Ordering::Relaxed);
@@ -100,6 +98,8 @@ extern "C" fn cpu_proxy_call_how(func: bindings::cpu_proxy_func_t) -> bindings::
     REGISTRY
         .calls()
         .find(|c| c.func.is_some_and(|f| f as usize == func as usize))
-        .map_or(bindings::cpu_proxy_call_how_CPU_PROXY_CALL_NATIVE, |c| c.how)
+        .map_or(bindings::cpu_proxy_call_how_CPU_PROXY_CALL_NATIVE, |c| {
+            c.how
+        })
 }
 c_export!(cpu_proxy_call_how);

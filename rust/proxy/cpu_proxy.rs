@@ -23,6 +23,7 @@ mod cpumask;
 mod entry;
 mod export;
 mod hotplug;
+mod loop_ctl;
 mod park;
 mod plan;
 // The ownership protocol, instantiated with C's atomics: the redirection

@@ -6,7 +6,7 @@
 //! touches the bits of a `struct cpumask` directly. Only the operations the
 //! crate needs are provided.
 
-use crate::cpulist::Bits;
+use crate::{cpulist::Bits, sys::cpu::CpuId};
 use kernel::{alloc::KBox, bindings, prelude::*};
 
 const BITS_PER_LONG: u32 = usize::BITS;
@@ -102,6 +102,19 @@ impl Cpumask {
     /// The mask's words.
     pub(crate) fn words(&self) -> &[usize] {
         &self.0.bits
+    }
+
+    /// The CPUs in the mask, in ascending order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = CpuId> + '_ {
+        self.words()
+            .iter()
+            .enumerate()
+            .flat_map(|(w, &bits)| {
+                (0..BITS_PER_LONG)
+                    .filter(move |b| bits >> b & 1 != 0)
+                    .map(move |b| w as u32 * BITS_PER_LONG + b)
+            })
+            .map_while(CpuId::from_u32)
     }
 
     /// The mask's words, for writing.

@@ -6,7 +6,13 @@
 //! Every operation that needs the lock takes a [`MapsGuard`], so holding
 //! it is checked by the type system rather than by convention.
 
-use crate::{cpumask::Cpumask, plan::Place};
+use crate::{
+    cpumask::Cpumask,
+    loop_ctl,
+    plan::Place,
+    redirect,
+    sys::{cpu::CpuId, warn_once},
+};
 use kernel::{bindings, error::to_result, prelude::*};
 
 /// Holds `cpu_maps_update_begin()`: no CPU goes online or offline, and no
@@ -145,9 +151,9 @@ impl MapsGuard {
     /// Tells `cpu` to park: it goes from its last task into its park loop.
     /// Needs `set_parked(cpu, true)` and a proxy (`set_proxy`) first.
     pub(crate) fn proxy_tell(&self, cpu: u32) -> Result {
-        // SAFETY: the lock is held (`self`); `cpu` is online, parked and
-        // has a proxy.
-        to_result(unsafe { bindings::cpu_proxy_enter(cpu, 0) })
+        let cpu = CpuId::from_u32(cpu).ok_or(EINVAL)?;
+        // SAFETY: the lock is held (`self`).
+        unsafe { loop_ctl::enter(cpu, 0) }
     }
 
     /// Waits until `cpu`, told to park ([`Self::proxy_tell`]), is in its
@@ -158,17 +164,16 @@ impl MapsGuard {
         if timeout_ns == 0 {
             return Err(EINVAL);
         }
-        // SAFETY: the lock is held (`self`); `cpu` is online, parked and
-        // has a proxy (`set_proxy`).
-        to_result(unsafe { bindings::cpu_proxy_enter(cpu, timeout_ns) })
+        let cpu = CpuId::from_u32(cpu).ok_or(EINVAL)?;
+        // SAFETY: the lock is held (`self`).
+        unsafe { loop_ctl::enter(cpu, timeout_ns) }
     }
 
     /// Tells every CPU of `set` to leave its park loop, with one wakeup
     /// for the set; [`Self::proxy_leave`] then waits for each.
     pub(crate) fn proxy_leave_set(&self, set: &Cpumask) {
-        // SAFETY: the lock is held (`self`); `set` is a valid mask of
-        // online CPUs.
-        unsafe { bindings::cpu_proxy_leave_set(set.as_ptr()) };
+        // SAFETY: the lock is held (`self`).
+        unsafe { loop_ctl::leave_set(set) };
     }
 
     /// Makes `cpu` leave its park loop and run its own context again, and
@@ -179,8 +184,10 @@ impl MapsGuard {
     /// leave and woken leaves at once (or once a `stop_machine()` that
     /// holds it ends).
     pub(crate) fn proxy_leave(&self, cpu: u32, warn_ns: u64) {
-        // SAFETY: the lock is held (`self`); `cpu` is online.
-        unsafe { bindings::cpu_proxy_leave(cpu, warn_ns) };
+        if let Some(cpu) = CpuId::from_u32(cpu) {
+            // SAFETY: the lock is held (`self`).
+            unsafe { loop_ctl::leave(cpu, warn_ns) };
+        }
     }
 
     /// Lets `cpu` run tasks again.
@@ -197,9 +204,8 @@ pub(crate) fn proxies(n: u32) -> Result<(KVec<i32>, KVec<Place>)> {
     let mut proxy = KVec::with_capacity(n as usize, GFP_KERNEL)?;
     let mut place = KVec::with_capacity(n as usize, GFP_KERNEL)?;
     for cpu in 0..n {
+        proxy.push(redirect::cpu_proxy_get_proxy(cpu), GFP_KERNEL)?;
         // SAFETY: `cpu` is below `nr_cpu_ids`; all three only read.
-        proxy.push(unsafe { bindings::cpu_proxy_get_proxy(cpu) }, GFP_KERNEL)?;
-        // SAFETY: as above.
         let (package, core, housekeeping) = unsafe {
             (
                 bindings::cpu_proxy_cpu_package(cpu),
@@ -226,8 +232,16 @@ pub(crate) fn proxies(n: u32) -> Result<(KVec<i32>, KVec<Place>)> {
 /// The caller holds `cpu_maps_update_begin()`, directly or as the hotplug
 /// thread of a CPU going down; `proxy` is active or `NO_PROXY`.
 pub(crate) unsafe fn set_proxy(cpu: u32, proxy: i32) {
-    // SAFETY: by the function's safety requirements.
-    unsafe { bindings::cpu_proxy_set_proxy(cpu, proxy) };
+    let new = CpuId::from_i32(proxy);
+    let (Some(cpu), true) = (
+        CpuId::from_u32(cpu),
+        new.is_some() || proxy == crate::plan::NO_PROXY,
+    ) else {
+        warn_once!("no proxy {} for CPU{}: not a possible CPU\n", proxy, cpu);
+        return;
+    };
+    // SAFETY: the lock is held, by the function's safety requirements.
+    unsafe { loop_ctl::set_proxy(cpu, new) };
 }
 
 impl Drop for MapsGuard {

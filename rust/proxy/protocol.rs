@@ -73,7 +73,12 @@
 //! to a proxy runs [`redirect`] from here (`rust/proxy/redirect.rs`); the
 //! other transitions are still made by the C mechanism in
 //! `kernel/cpu_proxy_proxy.c`, with the same barriers, at the places its
-//! comments name, and move here as the mechanism moves to Rust.
+//! comments name. The pass's and the parked CPU's loop's transitions move
+//! here as the mechanism moves to Rust; the claim on interrupt and NMI
+//! entry and the NMI's release ([`Context::claim`],
+//! [`Context::nmi_release`]) stay C: they run in `noinstr` entry code,
+//! before RCU watches, which Rust code and these helpers (instrumented,
+//! outside `.noinstr.text`) may not.
 
 /// N runs its own context.
 pub(crate) const NATIVE: i32 = 0;
@@ -227,7 +232,6 @@ impl<L: Fresh> Context<L> {
 }
 
 impl<L: Lkmm> Context<L> {
-
     /// Whether an interrupt for N goes to its proxy: one look, before the
     /// work is flagged (`cpu_proxy_ipi_redirected()`).
     pub(crate) fn redirected(&self) -> bool {
@@ -406,7 +410,7 @@ impl<L: Lkmm> Context<L> {
         self.pending()
     }
 
-    /// Tell N to park (`cpu_proxy_enter()`), with `proxy` standing in.
+    /// Tell N to park (`loop_ctl::enter()`), with `proxy` standing in.
     pub(crate) fn tell_park(&self) {
         self.want_park.write(1);
         // Seen by N's idle loop once it next looks.
@@ -419,7 +423,7 @@ impl<L: Lkmm> Context<L> {
         self.want_park.read() == 0
     }
 
-    /// Tell N to leave its loop (`cpu_proxy_tell_leave()`); the caller
+    /// Tell N to leave its loop (`Parker::tell_leave()`); the caller
     /// then interrupts N itself, never its proxy.
     pub(crate) fn tell_leave(&self) {
         self.want_park.write(0);
@@ -427,7 +431,7 @@ impl<L: Lkmm> Context<L> {
         L::mb();
     }
 
-    /// Install `proxy` as N's proxy (`cpu_proxy_set_proxy()`). Returns
+    /// Install `proxy` as N's proxy (`loop_ctl::set_proxy()`). Returns
     /// true if the new proxy must be kicked to re-arm N's timer there.
     pub(crate) fn set_proxy(&self, proxy: i32) -> bool {
         if self.proxy.read() == proxy {

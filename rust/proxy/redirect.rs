@@ -26,13 +26,13 @@
 
 use crate::{
     export::c_export,
-    protocol,
-    stats,
+    protocol, stats,
     sys::{
         atomic::{self, Atomic, Kernel, Relaxed},
         cpu::CpuId,
         irq_work::IrqWork,
         percpu::PerCpu,
+        warn_once,
     },
 };
 use core::{ptr::addr_of_mut, sync::atomic::Ordering};
@@ -42,7 +42,7 @@ use kernel::{
 };
 
 /// The mechanism's state of every CPU (`cpu_proxy_cpus`).
-fn cpus() -> PerCpu<bindings::cpu_proxy_cpu> {
+pub(crate) fn cpus() -> PerCpu<bindings::cpu_proxy_cpu> {
     // SAFETY: `cpu_proxy_cpus` is defined with `DEFINE_PER_CPU()` in
     // `kernel/cpu_proxy_proxy.c`; only its address is taken.
     unsafe { PerCpu::new(addr_of_mut!(bindings::cpu_proxy_cpus)) }
@@ -54,6 +54,23 @@ fn owners() -> PerCpu<bindings::atomic_t> {
     // `kernel/cpu_proxy_proxy.c`; only its address is taken.
     unsafe { PerCpu::new(addr_of_mut!(bindings::cpu_proxy_owner)) }
 }
+
+/// Who runs `cpu`'s context.
+fn owner_of(cpu: CpuId) -> &'static Atomic {
+    // SAFETY: a per-CPU `atomic_t` lives as long as the kernel, and is only
+    // accessed atomically.
+    unsafe { Atomic::from_ptr(owners().ptr(cpu)) }
+}
+
+// The owner's states are C's `enum cpu_proxy_owner`; "no proxy" is -1.
+const _: () = {
+    assert!(protocol::NATIVE == bindings::cpu_proxy_owner_CPU_PROXY_NATIVE as i32);
+    assert!(protocol::HALTED == bindings::cpu_proxy_owner_CPU_PROXY_HALTED as i32);
+    assert!(protocol::PROXY == bindings::cpu_proxy_owner_CPU_PROXY_PROXY as i32);
+    assert!(protocol::STOPPED == bindings::cpu_proxy_owner_CPU_PROXY_STOPPED as i32);
+    assert!(protocol::STOPPED_NMI == bindings::cpu_proxy_owner_CPU_PROXY_STOPPED_NMI as i32);
+    assert!(protocol::NO_PROXY == -1);
+};
 
 /// A CPU's state as the send path sees it: the flags senders set, its
 /// proxy, its kick.
@@ -80,9 +97,7 @@ impl Target {
     }
 
     fn owner(&self) -> &Atomic {
-        // SAFETY: a per-CPU `atomic_t` lives as long as the kernel, and is
-        // only accessed atomically.
-        unsafe { Atomic::from_ptr(owners().ptr(self.cpu)) }
+        owner_of(self.cpu)
     }
 
     fn work(&self) -> &Atomic {
@@ -136,6 +151,12 @@ impl Target {
     }
 }
 
+/// Queue a pass for `cpu` on its proxy, or interrupt `cpu` if it has
+/// none.
+pub(crate) fn kick(cpu: CpuId) {
+    Target::new(cpu).kick();
+}
+
 /// Queue a pass for `pc`'s CPU on its proxy, or interrupt the CPU if it
 /// has none; see `kernel/cpu_proxy_rust.h`.
 ///
@@ -147,9 +168,10 @@ unsafe extern "C" fn cpu_proxy_kick(pc: *mut bindings::cpu_proxy_cpu) {
     // SAFETY: `pc` is a CPU's copy of `cpu_proxy_cpus`, by the function's
     // safety requirements, and its `cpu` field is written once, at boot.
     let cpu = unsafe { (*pc).cpu };
-    if let Some(cpu) = CpuId::from_u32(cpu) {
+    match CpuId::from_u32(cpu) {
         // INVARIANT: `pc` is `cpu`'s copy of `cpu_proxy_cpus`.
-        Target { cpu, pc }.kick();
+        Some(cpu) => Target { cpu, pc }.kick(),
+        None => warn_once!("a kick for CPU{}, not a possible CPU, is lost\n", cpu),
     }
 }
 c_export!(cpu_proxy_kick);
@@ -191,8 +213,13 @@ unsafe extern "C" fn cpu_proxy_redirect_call_mask(mask: *mut bindings::cpumask) 
             let Some(cpu) = CpuId::from_u32(w as u32 * BITS + b) else {
                 break;
             };
+            // Most CPUs of a mask run themselves: one look at the owner
+            // (`cpu_proxy_ipi_redirected()`) before anything else.
+            if owner_of(cpu).load(Relaxed) == protocol::NATIVE {
+                continue;
+            }
             let t = Target::new(cpu);
-            if t.owner().load(Relaxed) != protocol::NATIVE && t.redirect(t.work()) {
+            if t.redirect(t.work()) {
                 taken |= 1 << b;
             }
         }
@@ -229,7 +256,7 @@ c_export!(cpu_proxy_redirect_resched);
 /// a possible CPU); see `include/linux/cpu_proxy.h`. A snapshot, unless
 /// the caller holds `cpu_proxy_lock()`.
 #[no_mangle]
-extern "C" fn cpu_proxy_get_proxy(cpu: c_uint) -> c_int {
+pub(crate) extern "C" fn cpu_proxy_get_proxy(cpu: c_uint) -> c_int {
     CpuId::from_u32(cpu).map_or(protocol::NO_PROXY, |cpu| Target::new(cpu).proxy())
 }
 c_export!(cpu_proxy_get_proxy);

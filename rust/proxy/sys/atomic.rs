@@ -24,8 +24,9 @@
 //! | `cmpxchg(o, n, Full)`       | `atomic_cmpxchg()`           |
 //! | `cmpxchg(o, n, Acquire)`    | `atomic_cmpxchg_acquire()`   |
 //! | `or(v, Relaxed)`            | `atomic_or()`                |
-//! | [`smp_mb`]                  | `smp_mb()`                   |
-//! | [`read_once`]               | `READ_ONCE()` of an `int`    |
+//! | [`smp_mb`], [`smp_wmb`]     | `smp_mb()`, `smp_wmb()`      |
+//! | [`read_once`], [`write_once`] | `READ_ONCE()`, `WRITE_ONCE()` of an `int` |
+//! | [`Flag`]                    | `READ_ONCE()`, `WRITE_ONCE()`, `smp_load_acquire()`, `smp_store_release()` of a `bool` |
 //!
 //! [`Kernel`] instantiates the ownership protocol ([`crate::protocol`])
 //! with these operations; the host's loom model instantiates it with C11's.
@@ -120,6 +121,12 @@ pub(crate) fn smp_mb() {
     unsafe { bindings::cpu_proxy_smp_mb() }
 }
 
+/// `smp_wmb()`.
+pub(crate) fn smp_wmb() {
+    // SAFETY: a barrier; no memory is accessed.
+    unsafe { bindings::cpu_proxy_smp_wmb() }
+}
+
 /// `cpu_relax()`.
 pub(crate) fn cpu_relax() {
     // SAFETY: a pause hint; no memory is accessed.
@@ -135,6 +142,65 @@ pub(crate) fn cpu_relax() {
 pub(crate) unsafe fn read_once(p: *const c_int) -> i32 {
     // SAFETY: `p` is valid, by the function's safety requirements.
     unsafe { bindings::cpu_proxy_read_once_int(p) }
+}
+
+/// `WRITE_ONCE()` of `v` to the C `int` at `p`.
+///
+/// # Safety
+///
+/// `p` must point to a valid `int` that others read only with
+/// `READ_ONCE()` and that no one else writes meanwhile.
+pub(crate) unsafe fn write_once(p: *mut c_int, v: i32) {
+    // SAFETY: `p` is valid, by the function's safety requirements.
+    unsafe { bindings::cpu_proxy_write_once_int(p, v) }
+}
+
+/// A C `bool` that C and Rust share.
+///
+/// # Invariants
+///
+/// Every access to the `bool` while others may access it, from C or Rust,
+/// is `READ_ONCE()`/`WRITE_ONCE()`, `smp_load_acquire()` or
+/// `smp_store_release()`.
+#[repr(transparent)]
+pub(crate) struct Flag(Opaque<bool>);
+
+impl Flag {
+    /// The `bool` at `ptr`, for `'a`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a `bool` that stays valid for `'a`, and that
+    /// every other user accesses as the type's invariants say.
+    pub(crate) unsafe fn from_ptr<'a>(ptr: *mut bool) -> &'a Self {
+        // SAFETY: `Flag` is a transparent wrapper of a `bool`, valid for
+        // `'a` by the function's safety requirements.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    /// `READ_ONCE()`.
+    pub(crate) fn load(&self, _: Relaxed) -> bool {
+        // SAFETY: the flag is valid for `&self`, by the type's invariants.
+        unsafe { bindings::cpu_proxy_read_once_bool(self.0.get()) }
+    }
+
+    /// `smp_load_acquire()`.
+    pub(crate) fn load_acquire(&self, _: Acquire) -> bool {
+        // SAFETY: as in `load()`.
+        unsafe { bindings::cpu_proxy_load_acquire_bool(self.0.get()) }
+    }
+
+    /// `WRITE_ONCE()`.
+    pub(crate) fn store(&self, v: bool, _: Relaxed) {
+        // SAFETY: as in `load()`.
+        unsafe { bindings::cpu_proxy_write_once_bool(self.0.get(), v) }
+    }
+
+    /// `smp_store_release()`.
+    pub(crate) fn store_release(&self, v: bool, _: Release) {
+        // SAFETY: as in `load()`.
+        unsafe { bindings::cpu_proxy_store_release_bool(self.0.get(), v) }
+    }
 }
 
 /// The kernel's memory model, for the ownership protocol: its words are

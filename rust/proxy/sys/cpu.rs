@@ -5,25 +5,32 @@
 //! The shape follows upstream's `kernel::cpu::CpuId` of later kernels.
 
 use crate::cpumask::nr_cpu_ids;
-use kernel::ffi::{c_int, c_uint};
+use kernel::{
+    bindings,
+    ffi::{c_int, c_uint},
+};
 
 /// A CPU id that is a possible CPU's.
 ///
 /// # Invariants
 ///
-/// The id is less than `nr_cpu_ids`.
+/// The id is less than `nr_cpu_ids` and in `cpu_possible_mask` (which is
+/// fixed at boot): the CPU has its per-CPU areas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct CpuId(u32);
 
 impl CpuId {
-    /// `id`, if it is less than `nr_cpu_ids`.
+    /// `id`, if it is a possible CPU's.
     pub(crate) fn from_u32(id: u32) -> Option<Self> {
+        // SAFETY: reads `cpu_possible_mask`, fixed at boot, for an id below
+        // `nr_cpu_ids`.
+        let possible = id < nr_cpu_ids() && unsafe { bindings::cpu_proxy_cpu_possible(id) };
         // INVARIANT: checked here.
-        (id < nr_cpu_ids()).then_some(Self(id))
+        possible.then_some(Self(id))
     }
 
-    /// `id`, if it is not negative and less than `nr_cpu_ids` (C's
-    /// "no CPU" is -1).
+    /// `id`, if it is not negative and a possible CPU's (C's "no CPU" is
+    /// -1).
     pub(crate) fn from_i32(id: c_int) -> Option<Self> {
         u32::try_from(id).ok().and_then(Self::from_u32)
     }

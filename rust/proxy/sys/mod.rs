@@ -11,6 +11,10 @@
 //! contract `kernel/cpu_proxy_rust.h`.
 
 pub(crate) mod atomic;
+pub(crate) mod bug;
 pub(crate) mod cpu;
 pub(crate) mod irq_work;
 pub(crate) mod percpu;
+pub(crate) mod sched;
+
+pub(crate) use bug::warn_once;

@@ -5,7 +5,9 @@
 //! A per-CPU variable's symbol is the address of its template; each CPU's
 //! copy is at that address plus the CPU's offset, which `per_cpu_ptr()`
 //! adds (through a helper). Whether a copy may be touched, and how, is the
-//! variable's business: this only finds it.
+//! variable's business: this only finds it. The symbol itself (bindgen
+//! declares it as an `extern static` of type `T`) is the template, below
+//! any CPU's copy: it is never read or written, only its address taken.
 
 use super::cpu::CpuId;
 use kernel::bindings;
@@ -37,7 +39,7 @@ impl<T> PerCpu<T> {
     /// kernel runs; who may access it, and how, is up to the variable.
     pub(crate) fn ptr(&self, cpu: CpuId) -> *mut T {
         // SAFETY: `base` is a per-CPU variable, by the type's invariants,
-        // and `cpu` a possible CPU, so it has a copy.
+        // and `cpu` a possible CPU (`CpuId`'s invariants), so it has a copy.
         unsafe { bindings::cpu_proxy_per_cpu_ptr(self.base.cast(), cpu.as_u32()).cast() }
     }
 }
