@@ -10,7 +10,7 @@
 SMP ?= 4
 DEMO_SMP ?= 4 8
 CHECK_SMP ?= 4 8/sockets=2,cores=2,threads=2
-CHECK_JL_SMP ?= 4 8
+CHECK_JL_SMP ?= 4
 REPS ?= 11
 
 .PHONY: all demo check setup kernel initramfs host-test qemu-test bench \

@@ -12,9 +12,10 @@ set -uo pipefail
 # the scheduler's SMT, core and package domains are exercised, not only
 # one flat level.
 CHECK_SMP=${CHECK_SMP:-"4 8/sockets=2,cores=2,threads=2"}
-CHECK_JL_SMP=${CHECK_JL_SMP-"4 8"}
+CHECK_JL_SMP=${CHECK_JL_SMP-4}
 # The lockdep lane (configs/debug.config); empty to skip it.
 CHECK_DEBUG=${CHECK_DEBUG-1}
+export CHECK_T0=${CHECK_T0:-$(date +%s)}
 RES=$OUT/results
 rm -rf "$RES"; mkdir -p "$RES" "$OUT/logs"
 status=0
@@ -162,5 +163,7 @@ if [ $status -eq 0 ]; then
 else
 	echo "${C_R}${C_B}check: FAILED (logs in out/logs/)${C_0}"
 fi
+t=$(($(date +%s) - CHECK_T0))
+note "make check took $((t / 60)) min $((t % 60)) s"
 echo "$passed passed, $failed failed"
 exit $status

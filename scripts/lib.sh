@@ -25,7 +25,14 @@ else
 	C_B=; C_R=; C_G=; C_Y=; C_0=
 fi
 
-step() { echo "${C_B}==> $*${C_0}"; }
+# Within make check (CHECK_T0: its start, in seconds since the epoch),
+# each step says when it began, so that CI's output shows where time goes.
+step() {
+	local at=
+	[ -z "${CHECK_T0:-}" ] ||
+		at=$(printf '[%d:%02d] ' $(( ($(date +%s) - CHECK_T0) / 60 )) $(( ($(date +%s) - CHECK_T0) % 60 )))
+	echo "${C_B}==> $at$*${C_0}"
+}
 note() { echo "    $*"; }
 warn() { echo "${C_Y}${C_B}WARNING: $*${C_0}" >&2; }
 die()  { echo "${C_R}${C_B}error: $*${C_0}" >&2; exit 1; }
