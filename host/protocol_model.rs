@@ -202,11 +202,6 @@ struct Env<L: Fresh> {
     timer: [AtomicUsize; 2],
     /// N is in its park loop (`pc->installed`).
     installed: AtomicUsize,
-    /// The proxy whose hrtimer holds N's next event (`pc->timer`), or -1.
-    armed: AtomicI32,
-    /// `arm()` checks that its CPU is still N's proxy (as the kernel
-    /// does); false: it arms N's timer wherever it runs.
-    arm_check: bool,
     /// N's per-CPU context.
     pcpu: UnsafeCell<PerCpu>,
     halting: Halting,
@@ -214,9 +209,9 @@ struct Env<L: Fresh> {
 
 impl<L: Fresh> Env<L> {
     /// N in its park loop, proxied by 0, with nothing queued.
-    fn new(halting: Halting, arm_check: bool) -> Self {
+    fn new(halting: Halting) -> Self {
         let ctx = Context::<L>::new();
-        ctx.set_proxy(0, || {});
+        ctx.set_proxy(0);
         // Installed before any kick: the re-arm of set_proxy() is N's own.
         ctx.moved.write(0);
         ctx.tell_park();
@@ -229,8 +224,6 @@ impl<L: Fresh> Env<L> {
             retry: [AtomicUsize::new(0), AtomicUsize::new(0)],
             timer: [AtomicUsize::new(0), AtomicUsize::new(0)],
             installed: AtomicUsize::new(1),
-            armed: AtomicI32::new(0),
-            arm_check,
             pcpu: UnsafeCell::new(PerCpu::default()),
             halting,
         }
@@ -335,26 +328,7 @@ impl<L: Fresh> Env<L> {
         }
     }
 
-    /// `arm()` (`service.rs`), on proxy `me`, owning N's context: arm N's
-    /// timer here if N's proxy changed to `me`. A proxy that was moved
-    /// away as it armed sees that after its barrier (pairs with
-    /// [`Env::reproxy`]), takes the timer back and leaves `moved` for the
-    /// new one. (The kernel also looks before it arms; that look only
-    /// saves work, and is left out to keep the model small.)
-    fn arm(&self, me: i32) {
-        if !self.ctx.take_moved() {
-            return;
-        }
-        self.armed.swap(me, Release);
-        L::mb();
-        if self.arm_check && self.ctx.service_here(me) == Service::HandOver {
-            let _ = self.armed.compare_exchange(me, -1, AcqRel, Acquire);
-            self.ctx.moved.write(1);
-        }
-    }
-
-    /// A kick or a retry timer ran on proxy `me` (`service()` in
-    /// `service.rs`).
+    /// A kick or a retry timer ran on proxy `me` (`cpu_proxy_service()`).
     fn service(&self, me: i32) {
         if self.ctx.service_here(me) == Service::HandOver {
             self.kick();
@@ -365,20 +339,15 @@ impl<L: Fresh> Env<L> {
             match self.ctx.proxy_take() {
                 Take::Taken => {
                     self.pass(true);
-                    self.arm(me);
-                    if !self.ctx.proxy_give_back() {
-                        return;
-                    }
-                    if self.arm_check && self.ctx.service_here(me) == Service::HandOver {
-                        // Moved meanwhile: the rest is the new proxy's.
+                    // cpu_proxy_arm(): re-arm N's timer here.
+                    self.ctx.take_moved();
+                    if self.ctx.proxy_give_back() {
+                        passes += 1;
+                        if passes < 2 {
+                            continue;
+                        }
                         self.kick();
-                        return;
                     }
-                    passes += 1;
-                    if passes < 2 {
-                        continue;
-                    }
-                    self.kick();
                     return;
                 }
                 Take::Halting => {
@@ -389,17 +358,6 @@ impl<L: Fresh> Env<L> {
                 }
                 Take::Busy => return,
             }
-        }
-    }
-
-    /// The parker moves N to proxy `to` (`set_proxy()`, `loop_ctl.rs`):
-    /// the new proxy, a barrier, N's timer cancelled wherever it is, and
-    /// the new proxy kicked to arm it there.
-    fn reproxy(&self, to: i32) {
-        if self.ctx.set_proxy(to, || {
-            self.armed.swap(-1, AcqRel);
-        }) {
-            self.kick();
         }
     }
 
@@ -432,7 +390,7 @@ impl<L: Fresh> Env<L> {
         self.interrupt_n();
         for _ in 0..2 {
             if self.installed.load(Acquire) == 0 {
-                self.ctx.set_proxy(NO_PROXY, || {});
+                self.ctx.set_proxy(NO_PROXY);
                 return true;
             }
             thread::yield_now();
@@ -469,16 +427,11 @@ impl<L: Fresh> Env<L> {
                 assert_eq!(self.queue.load(Relaxed), 0, "a call for N was lost");
                 if n == NState::Left && self.ctx.proxy.read() != NO_PROXY {
                     // The unparker waited for N to leave, then drops its proxy.
-                    self.ctx.set_proxy(NO_PROXY, || {});
+                    self.ctx.set_proxy(NO_PROXY);
                     continue;
                 }
                 if n == NState::Halted {
                     assert_eq!(self.ctx.moved.read(), 0, "a re-arm was lost");
-                    assert_eq!(
-                        self.armed.load(Relaxed),
-                        self.ctx.proxy.read(),
-                        "N's timer is not on its proxy"
-                    );
                     assert_eq!(self.ctx.expired.read(), 0, "a timer expiry was lost");
                     assert_ne!(self.ctx.owner.read(), NATIVE, "halted but NATIVE");
                 }
@@ -502,8 +455,6 @@ struct Scenario {
     reproxy: bool,
     /// N's next timer event falls due, and proxy 0's timer for it fires.
     timer: bool,
-    /// `arm()` does not check that its CPU is still N's proxy.
-    no_arm_check: bool,
 }
 
 fn run<L: Fresh + 'static>(s: Scenario, halting: Halting, bound: usize)
@@ -513,7 +464,7 @@ where
     let mut b = loom::model::Builder::new();
     b.preemption_bound = Some(bound);
     b.check(move || {
-        let env = Arc::new(Env::<L>::new(halting, !s.no_arm_check));
+        let env = Arc::new(Env::<L>::new(halting));
         let mut others = Vec::new();
         let e = env.clone();
         let n = thread::spawn(move || e.n_loop(false));
@@ -550,8 +501,8 @@ where
         }
         // The re-proxy and the clock run on this thread, beside the
         // others: loom models at most five threads.
-        if s.reproxy {
-            env.reproxy(1);
+        if s.reproxy && env.ctx.set_proxy(1) {
+            env.kick();
         }
         if s.timer {
             // Time passes: the event is due, and the proxy's hrtimer for
@@ -667,19 +618,4 @@ fn a_proxy_that_ignores_halting_loses_a_rearm() {
         ..Default::default()
     };
     run::<C11>(s, Halting::Ignore, 3);
-}
-
-/// The checker can fail: a proxy that arms N's timer after it was moved
-/// away, without looking at N's proxy again, keeps N's timer (the
-/// kernel's `arm()` before its re-check).
-#[test]
-#[should_panic(expected = "N's timer is not on its proxy")]
-fn an_old_proxy_that_arms_without_looking_keeps_the_timer() {
-    let s = Scenario {
-        calls: 1,
-        reproxy: true,
-        no_arm_check: true,
-        ..Default::default()
-    };
-    run::<C11>(s, Halting::Retry, 3);
 }
