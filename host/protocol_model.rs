@@ -328,7 +328,7 @@ impl<L: Fresh> Env<L> {
         }
     }
 
-    /// A kick or a retry timer ran on proxy `me` (`cpu_proxy_service()`).
+    /// A kick or a retry timer ran on proxy `me` (`service()`, `service.rs`).
     fn service(&self, me: i32) {
         if self.ctx.service_here(me) == Service::HandOver {
             self.kick();
@@ -339,7 +339,7 @@ impl<L: Fresh> Env<L> {
             match self.ctx.proxy_take() {
                 Take::Taken => {
                     self.pass(true);
-                    // cpu_proxy_arm(): re-arm N's timer here.
+                    // arm() (service.rs): re-arm N's timer here.
                     self.ctx.take_moved();
                     if self.ctx.proxy_give_back() {
                         passes += 1;

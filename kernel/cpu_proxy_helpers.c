@@ -14,8 +14,10 @@
 #include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/cpumask.h>
+#include <linux/lockdep.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/smp.h>
 #include <linux/sched/signal.h>
 #include <asm/processor.h>
 
@@ -77,6 +79,18 @@ notrace int cpu_proxy_read_once_int(const int *p)
 
 /* WRITE_ONCE() of an int: no ordering. */
 notrace void cpu_proxy_write_once_int(int *p, int v)
+{
+	WRITE_ONCE(*p, v);
+}
+
+/* READ_ONCE() of an s64 (a ktime_t): no ordering. */
+notrace s64 cpu_proxy_read_once_s64(const s64 *p)
+{
+	return READ_ONCE(*p);
+}
+
+/* WRITE_ONCE() of an s64: no ordering. */
+notrace void cpu_proxy_write_once_s64(s64 *p, s64 v)
 {
 	WRITE_ONCE(*p, v);
 }
@@ -155,4 +169,22 @@ notrace void cpu_proxy_preempt_enable(void)
 notrace bool cpu_proxy_fatal_signal_pending(void)
 {
 	return fatal_signal_pending(current);
+}
+
+/* smp_processor_id(): checked on a debug kernel. */
+notrace int cpu_proxy_smp_processor_id(void)
+{
+	return smp_processor_id();
+}
+
+/* softirq_count(): in a softirq, or bottom halves off, on this CPU? */
+notrace unsigned int cpu_proxy_softirq_count(void)
+{
+	return softirq_count();
+}
+
+/* lockdep_assert_irqs_disabled(). */
+notrace void cpu_proxy_lockdep_assert_irqs_disabled(void)
+{
+	lockdep_assert_irqs_disabled();
 }

@@ -24,8 +24,11 @@
  * include/linux/cpu_proxy.h): a pass takes it from HALTED to PROXY and back;
  * an interrupt that wakes N takes it to NATIVE, waiting for a pass to end.
  *
- * Policy (which CPU proxies which) is the Rust core's; this file is the
- * mechanism. See Documentation/core-api/cpu-proxy.rst.
+ * The proxy's side (when it runs passes, how long it waits for N, when N
+ * is woken, where N's timer is armed) is Rust's: rust/proxy/service.rs,
+ * which calls cpu_proxy_run_pass() here for each pass. This file keeps the
+ * pass itself, the parked CPU's own loop, and the entry and stop_machine()
+ * code. See Documentation/core-api/cpu-proxy.rst.
  */
 
 #include <linux/clockchips.h>
@@ -53,18 +56,6 @@
 
 #include "cpu_proxy_rust.h"
 #include "time/tick-internal.h"
-
-/*
- * A proxy that finds N on its way to hlt waits this long for it, with
- * interrupts off, then looks again after CPU_PROXY_HALT_RETRY_NS instead
- * of holding its own CPU: N needs a few instructions, unless its (virtual)
- * CPU is held up, and then spinning only keeps it held up longer. A proxy
- * that could not run N's softirqs looks again after that long too, and
- * after CPU_PROXY_SOFTIRQ_MAX_NS of that it wakes N to run them itself.
- */
-#define CPU_PROXY_HALT_SPIN_NS		(10 * NSEC_PER_USEC)
-#define CPU_PROXY_HALT_RETRY_NS		(50 * NSEC_PER_USEC)
-#define CPU_PROXY_SOFTIRQ_MAX_NS	(1 * NSEC_PER_MSEC)
 
 DEFINE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
 DEFINE_PER_CPU(atomic_t, cpu_proxy_owner);
@@ -239,33 +230,6 @@ void cpu_proxy_raise_irq_work(void)
 	atomic_set(&this_cpu_ptr(&cpu_proxy_cpus)->work, 1);
 }
 
-static int cpu_proxy_evt_next(ktime_t expires, struct clock_event_device *evt)
-{
-	struct cpu_proxy_cpu *pc = container_of(evt, struct cpu_proxy_cpu, evt);
-
-	WRITE_ONCE(pc->next_event, expires);
-	WRITE_ONCE(pc->rearm, true);
-	return 0;
-}
-
-static int cpu_proxy_evt_stop(struct clock_event_device *evt)
-{
-	return cpu_proxy_evt_next(KTIME_MAX, evt);
-}
-
-/* Would a pass run something: queued calls, a resched kick, a due timer? */
-static bool cpu_proxy_runnable(struct cpu_proxy_cpu *pc)
-{
-	return atomic_read(&pc->work) || atomic_read(&pc->resched) ||
-	       READ_ONCE(pc->next_event) <= ktime_get();
-}
-
-static bool cpu_proxy_pending(struct cpu_proxy_cpu *pc)
-{
-	return cpu_proxy_runnable(pc) || atomic_read(&pc->moved) ||
-	       READ_ONCE(pc->rearm);
-}
-
 /*
  * One pass: what an interrupt on idle N does. Runs as N, either on N
  * itself or, through arch_cpu_proxy_run(), on its proxy's hardware.
@@ -346,148 +310,24 @@ static notrace void cpu_proxy_pass(void *arg)
 
 NOKPROBE_SYMBOL(cpu_proxy_pass);
 
-/* On the proxy, as itself: follow N's expiry with the proxy's hrtimer. */
-static void cpu_proxy_arm(struct cpu_proxy_cpu *pc)
-{
-	ktime_t next;
-
-	if (!READ_ONCE(pc->rearm) && !atomic_xchg(&pc->moved, 0))
-		return;
-	WRITE_ONCE(pc->rearm, false);
-	next = READ_ONCE(pc->next_event);
-	if (next == KTIME_MAX)
-		hrtimer_try_to_cancel(&pc->timer);
-	else
-		hrtimer_start(&pc->timer, next, HRTIMER_MODE_ABS_PINNED_HARD);
-}
-
 /*
- * On the proxy, interrupts off: run passes for @pc's CPU while it is halted
- * and has work. If the CPU runs itself, it sees its work before it halts.
+ * On the proxy (rust/proxy/service.rs), owning N's context, interrupts
+ * off: run one pass for N on this CPU's hardware, as N. While it runs, N's
+ * owner is PROXY and pc->hw names this CPU, so that an exception taken in
+ * the pass knows it runs in proxy context (cpu_proxy_claim_slow()).
  */
-static void cpu_proxy_service(struct cpu_proxy_cpu *pc)
+void cpu_proxy_run_pass(struct cpu_proxy_cpu *pc)
 {
-	atomic_t *owner = per_cpu_ptr(&cpu_proxy_owner, pc->cpu);
-	unsigned int passes = 0;
-	u64 spin_until = 0, t0;
-	bool native, retry;
-	int old;
+	u64 t0 = IS_ENABLED(CONFIG_TEST_CPU_PROXY) ? local_clock() : 0;
 
 	lockdep_assert_irqs_disabled();
-	if (READ_ONCE(pc->proxy) != smp_processor_id()) {
-		/* Proxy changed since this was queued: hand it over. */
-		cpu_proxy_kick(pc);
-		return;
-	}
-again:
-	old = atomic_cmpxchg_acquire(owner, CPU_PROXY_HALTED, CPU_PROXY_PROXY);
-	if (old != CPU_PROXY_HALTED) {
-		/*
-		 * A failed cmpxchg orders nothing: halting is read after the
-		 * kick that brought this here; pairs with cpu_proxy_idle().
-		 * For a kick irq_work_single()'s barrier does it already;
-		 * this one does not rely on it.
-		 */
-		smp_mb();
-		/*
-		 * NATIVE while N is on its way to hlt (it kicked us before it
-		 * gave its context up), or in an NMI taken there: wait the few
-		 * instructions until it halts, then look again a little later.
-		 * Otherwise N runs itself and will look at its work.
-		 */
-		if (old == CPU_PROXY_NATIVE && READ_ONCE(pc->halting)) {
-			if (!spin_until)
-				spin_until = ktime_get_ns() + CPU_PROXY_HALT_SPIN_NS;
-			if (ktime_get_ns() < spin_until) {
-				cpu_relax();
-				goto again;
-			}
-			hrtimer_start(&pc->retry, ns_to_ktime(CPU_PROXY_HALT_RETRY_NS),
-				      HRTIMER_MODE_REL_PINNED_HARD);
-		}
-		return;
-	}
-
-	/*
-	 * A pass runs N's softirqs on this CPU's hardware. If this CPU was
-	 * interrupted with its bottom halves off (spin_lock_bh()) or in a
-	 * softirq, a softirq handler of N's may want the very lock it holds
-	 * and spin on it forever; if it is in a kernel FPU section, one of
-	 * N's may use the FPU it has live. Run the rest of the pass now (a
-	 * synchronous call waits for it) and N's softirqs later.
-	 */
-	pc->no_softirq = softirq_count() || !irq_fpu_usable();
 	pc->hw = arch_cpu_proxy_hw_cpu();
-	cpu_proxy_note_proxy_entry();
-	t0 = IS_ENABLED(CONFIG_TEST_CPU_PROXY) ? local_clock() : 0;
 	WRITE_ONCE(per_cpu(cpu_proxy_proxied, pc->cpu), true);
 	arch_cpu_proxy_run(pc->cpu, cpu_proxy_pass, pc);
 	WRITE_ONCE(per_cpu(cpu_proxy_proxied, pc->cpu), false);
+	pc->hw = -1;
 	if (IS_ENABLED(CONFIG_TEST_CPU_PROXY))
 		cpu_proxy_test_note_pass(local_clock() - t0);
-	pc->hw = -1;
-	cpu_proxy_arm(pc);
-	native = pc->native;
-	pc->native = false;
-	/*
-	 * N's softirqs left pending: look again soon, and if this CPU keeps
-	 * its bottom halves off for too long, N runs them itself.
-	 */
-	retry = false;
-	if (!pc->softirqs_left || native) {
-		pc->bh_since = 0;
-	} else {
-		u64 now = ktime_get_ns();
-
-		if (!pc->bh_since)
-			pc->bh_since = now;
-		if (now - pc->bh_since > CPU_PROXY_SOFTIRQ_MAX_NS) {
-			pc->bh_since = 0;
-			native = true;
-			atomic_or(CPU_PROXY_WHY_SOFTIRQ, &pc->why);
-		} else {
-			retry = true;
-		}
-	}
-	atomic_set_release(owner, CPU_PROXY_HALTED);
-	/*
-	 * Given back before looking for new work; pairs with
-	 * protocol::redirect() (rust/proxy/protocol.rs) and set_proxy()
-	 * (rust/proxy/loop_ctl.rs): a sender or a new proxy that still saw
-	 * PROXY left its work to this look.
-	 * smp_mb__after_atomic() would not do: atomic_set() is no RMW.
-	 */
-	smp_mb();
-
-	if (native) {
-		arch_cpu_proxy_wake(pc->cpu);
-		return;
-	}
-	if (retry)
-		hrtimer_start(&pc->retry, ns_to_ktime(CPU_PROXY_HALT_RETRY_NS),
-			      HRTIMER_MODE_REL_PINNED_HARD);
-	if (cpu_proxy_pending(pc)) {
-		if (++passes < 4)
-			goto again;
-		cpu_proxy_kick(pc);
-	}
-}
-
-static void cpu_proxy_kick_fn(struct irq_work *work)
-{
-	cpu_proxy_service(container_of(work, struct cpu_proxy_cpu, kick));
-}
-
-static enum hrtimer_restart cpu_proxy_timer_fn(struct hrtimer *timer)
-{
-	cpu_proxy_service(container_of(timer, struct cpu_proxy_cpu, timer));
-	return HRTIMER_NORESTART;
-}
-
-static enum hrtimer_restart cpu_proxy_retry_fn(struct hrtimer *timer)
-{
-	cpu_proxy_service(container_of(timer, struct cpu_proxy_cpu, retry));
-	return HRTIMER_NORESTART;
 }
 
 /**
@@ -833,21 +673,21 @@ void cpu_proxy_idle(void)
 		cpu_proxy_test_look_delay(&pc->next_event);
 		/*
 		 * Halting before this CPU looks at its work once more; pairs
-		 * with cpu_proxy_service(). A kick or a proxy timer that came
-		 * since the look at the top of the loop found this CPU NATIVE
-		 * and not halting, and left its work to it: it is seen here.
-		 * One that comes after sees halting and looks again after the
-		 * hlt (host/protocol.rs, Context::halting). ktime_get() in
-		 * cpu_proxy_runnable() reads the clock after the barrier: a
-		 * timer that fired before it is due by then.
+		 * with service() (rust/proxy/service.rs). A kick or a proxy
+		 * timer that came since the look at the top of the loop found
+		 * this CPU NATIVE and not halting, and left its work to it: it
+		 * is seen here. One that comes after sees halting and looks
+		 * again after the hlt (host/protocol.rs, Context::halting).
+		 * ktime_get() in cpu_proxy_runnable() reads the clock after the
+		 * barrier: a timer that fired before it is due by then.
 		 *
-		 * What is seen here goes to the proxy, which takes it once
-		 * this CPU has halted, as it takes a kick that sees halting;
-		 * not a pass here and a look again, which a timer falling due
-		 * between the looks every time would repeat without end (and
-		 * cpu_proxy_hold_parked() wait for this hlt as long). The
-		 * proxy also re-arms what this CPU programmed, or re-arms it
-		 * where it moved.
+		 * What is seen here goes to the proxy, which takes it once this
+		 * CPU has halted, as it takes a kick that sees halting; not a
+		 * pass here and a look again, which a timer falling due between
+		 * the looks every time would repeat without end (and
+		 * cpu_proxy_hold_parked() wait for this hlt as long). The proxy
+		 * also re-arms what this CPU programmed, or re-arms it where it
+		 * moved.
 		 */
 		smp_store_mb(pc->halting, true);
 		if (cpu_proxy_runnable(pc) || READ_ONCE(pc->rearm) ||

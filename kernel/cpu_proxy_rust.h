@@ -30,10 +30,13 @@
 /*
  * The part of a parked CPU's state that its proxy works with.
  *
- * Fields written in a pass (native, softirqs_left, why), and bh_since,
- * belong to whoever owns N's context (cpu_proxy_owner): N itself, or the
- * proxy in a pass. The proxy's own fields (the timers) are touched only
- * on the proxy, with interrupts off.
+ * Fields written in a pass (native, softirqs_left, no_softirq), and
+ * bh_since, belong to whoever owns N's context (cpu_proxy_owner): N
+ * itself, or the proxy in a pass. The proxy's timers are started by
+ * whoever owns N's context, on its proxy, and cancelled there, by the
+ * parker as it moves N (set_proxy(), rust/proxy/loop_ctl.rs) and by N
+ * as it leaves its loop. rust/proxy/state.rs tells how each field is
+ * accessed.
  */
 struct cpu_proxy_cpu {
 	struct clock_event_device evt;	/* stands in for N's tick device */
@@ -68,6 +71,32 @@ DECLARE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
 void cpu_proxy_kick(struct cpu_proxy_cpu *pc);
 
 /*
+ * Rust (rust/proxy/service.rs): the proxy's side.
+ *
+ * cpu_proxy_runnable(): would a pass for @pc's CPU run something (queued
+ * calls, a resched kick, a due timer)? cpu_proxy_pending(): that, or the
+ * proxy's timer must be (re)armed. Any context but NMI.
+ *
+ * The callbacks cpu_proxy_init() installs: the stand-in tick device's
+ * (on the parked CPU, or in a pass for it), the kick's and the timers'
+ * (on the proxy, hard interrupt context).
+ */
+bool cpu_proxy_runnable(struct cpu_proxy_cpu *pc);
+bool cpu_proxy_pending(struct cpu_proxy_cpu *pc);
+int cpu_proxy_evt_next(ktime_t expires, struct clock_event_device *evt);
+int cpu_proxy_evt_stop(struct clock_event_device *evt);
+void cpu_proxy_kick_fn(struct irq_work *work);
+enum hrtimer_restart cpu_proxy_timer_fn(struct hrtimer *timer);
+enum hrtimer_restart cpu_proxy_retry_fn(struct hrtimer *timer);
+
+/*
+ * C (kernel/cpu_proxy_proxy.c): run one pass for @pc's CPU on this CPU's
+ * hardware, as that CPU. The caller owns the CPU's context (PROXY), with
+ * interrupts off.
+ */
+void cpu_proxy_run_pass(struct cpu_proxy_cpu *pc);
+
+/*
  * Helpers (kernel/cpu_proxy_helpers.c), one per macro or inline, with its
  * name and ordering: see Documentation/atomic_t.txt and
  * Documentation/memory-barriers.txt.
@@ -82,6 +111,8 @@ int cpu_proxy_atomic_cmpxchg_acquire(atomic_t *v, int old, int new);
 void cpu_proxy_atomic_or(int i, atomic_t *v);
 int cpu_proxy_read_once_int(const int *p);
 void cpu_proxy_write_once_int(int *p, int v);
+s64 cpu_proxy_read_once_s64(const s64 *p);
+void cpu_proxy_write_once_s64(s64 *p, s64 v);
 bool cpu_proxy_read_once_bool(const bool *p);
 void cpu_proxy_write_once_bool(bool *p, bool v);
 bool cpu_proxy_load_acquire_bool(const bool *p);
@@ -94,5 +125,8 @@ bool cpu_proxy_cpu_possible(unsigned int cpu);
 void cpu_proxy_preempt_disable(void);
 void cpu_proxy_preempt_enable(void);
 bool cpu_proxy_fatal_signal_pending(void);
+int cpu_proxy_smp_processor_id(void);
+unsigned int cpu_proxy_softirq_count(void);
+void cpu_proxy_lockdep_assert_irqs_disabled(void);
 
 #endif /* _KERNEL_CPU_PROXY_RUST_H */

@@ -343,7 +343,6 @@ u32 cpu_proxy_cpu_package(unsigned int cpu);
 u32 cpu_proxy_cpu_core(unsigned int cpu);
 bool cpu_proxy_cpu_housekeeping(unsigned int cpu);
 int cpu_proxy_cpu_down(unsigned int cpu);	/* Rust */
-void cpu_proxy_note_proxy_entry(void);
 void cpu_proxy_note_stop_held(void);
 
 /*

@@ -9,7 +9,9 @@
 //! The logic lives here, in Rust; `kernel/cpu_proxy_glue.c` is the thin C
 //! side that owns the sysfs attribute group and the hooks into core paths.
 //! The C-facing API is `include/linux/cpu_proxy.h`; its Rust half is in
-//! [`entry`], [`redirect`] and [`allow`]. The mechanism's private contract with C is
+//! [`entry`], [`redirect`] and [`allow`]; the proxy's side of the
+//! mechanism is [`service`], over the shared view of a CPU's state in
+//! [`state`]. The mechanism's private contract with C is
 //! `kernel/cpu_proxy_rust.h`, reached through the abstractions of [`sys`].
 //! Modules with no kernel dependency ([`cpulist`], [`plan`], [`protocol`],
 //! [`stats`]) are host-tested with `cargo test`, the protocol with loom
@@ -27,11 +29,14 @@ mod loop_ctl;
 mod park;
 mod plan;
 // The ownership protocol, instantiated with C's atomics: the redirection
-// runs it here; its other transitions are still made by the C mechanism
-// (kernel/cpu_proxy_proxy.c), and loom checks them all on the host.
+// and the proxy's take and give-back run it here; the parked CPU's own
+// transitions are still made by the C mechanism (kernel/cpu_proxy_proxy.c),
+// and loom checks them all on the host.
 #[allow(dead_code)]
 mod protocol;
 mod redirect;
+mod service;
+mod state;
 mod stats;
 mod sys;
 mod sysfs;

@@ -159,13 +159,6 @@ extern "C" fn cpu_proxy_note_stop_held() {
 }
 c_export!(cpu_proxy_note_stop_held);
 
-/// Counts a proxy entering a parked CPU's context.
-#[no_mangle]
-extern "C" fn cpu_proxy_note_proxy_entry() {
-    stats::STATS.proxy_entries.fetch_add(1, Ordering::Relaxed);
-}
-c_export!(cpu_proxy_note_proxy_entry);
-
 /// Re-proxies the CPUs that `cpu`, going down, stands in for.
 ///
 /// Returns 0 or a negative errno.

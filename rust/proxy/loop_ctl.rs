@@ -19,9 +19,9 @@
 
 use crate::{
     cpumask::Cpumask,
-    redirect,
+    state::CpuState,
     sys::{
-        atomic::{self, smp_mb, smp_wmb, Acquire, Flag, Relaxed, Release},
+        atomic::{cpu_relax, smp_mb, smp_wmb, Acquire, Flag, Relaxed, Release},
         cpu::CpuId,
         percpu::PerCpu,
         sched::{self, PreemptGuard},
@@ -49,14 +49,10 @@ fn want_park() -> PerCpu<bool> {
 ///
 /// # Invariants
 ///
-/// `pc` is `cpu`'s copy of `cpu_proxy_cpus`, initialised at boot and never
-/// freed. Its fields `installed` and `waking` are accessed by everyone as
-/// a [`Flag`], `proxy` with `READ_ONCE()`/`WRITE_ONCE()`; `unwatched` is
-/// accessed only under `cpu_proxy_lock()`, which the holder of a `Parker`
-/// holds.
+/// The holder of a `Parker` holds `cpu_proxy_lock()`, under which alone
+/// `unwatched` of the state is accessed, and `proxy` written.
 struct Parker {
-    cpu: CpuId,
-    pc: *mut bindings::cpu_proxy_cpu,
+    s: CpuState,
 }
 
 impl Parker {
@@ -67,11 +63,10 @@ impl Parker {
         // SAFETY: an assertion (lockdep's, on a debug kernel) that the
         // lock is held; process context.
         unsafe { bindings::cpu_maps_assert_held() };
-        // INVARIANT: `cpu_proxy_cpus` is the mechanism's per-CPU state,
-        // and the lock is held by the function's safety requirements.
+        // INVARIANT: the lock is held by the function's safety
+        // requirements.
         Self {
-            cpu,
-            pc: redirect::cpus().ptr(cpu),
+            s: CpuState::of(cpu),
         }
     }
 
@@ -80,41 +75,26 @@ impl Parker {
         // SAFETY: a per-CPU `bool` lives as long as the kernel; it is read
         // with `READ_ONCE()`/`this_cpu_read()` and written here only, with
         // `WRITE_ONCE()`.
-        unsafe { Flag::from_ptr(want_park().ptr(self.cpu)) }
-    }
-
-    fn installed(&self) -> &Flag {
-        // SAFETY: `pc` is valid, `installed` accessed as a `Flag`, by the
-        // type's invariants.
-        unsafe { Flag::from_ptr(addr_of_mut!((*self.pc).installed)) }
-    }
-
-    fn waking(&self) -> &Flag {
-        // SAFETY: as in `installed()`.
-        unsafe { Flag::from_ptr(addr_of_mut!((*self.pc).waking)) }
-    }
-
-    fn proxy(&self) -> i32 {
-        // SAFETY: `pc` is valid, `proxy` written with `WRITE_ONCE()`.
-        unsafe { atomic::read_once(addr_of_mut!((*self.pc).proxy)) }
+        unsafe { Flag::from_ptr(want_park().ptr(self.s.cpu())) }
     }
 
     fn unwatched(&self) -> bool {
-        // SAFETY: `pc` is valid, and `unwatched` is only touched under the
-        // lock, which is held, by the type's invariants.
-        unsafe { (*self.pc).unwatched }
+        // SAFETY: the state is valid (`CpuState`'s invariants), and
+        // `unwatched` only touched under the lock, which is held, by the
+        // type's invariants.
+        unsafe { (*self.s.as_ptr()).unwatched }
     }
 
     fn set_unwatched(&self, v: bool) {
         // SAFETY: as in `unwatched()`.
-        unsafe { (*self.pc).unwatched = v };
+        unsafe { (*self.s.as_ptr()).unwatched = v };
     }
 
     /// In its park loop, its tick device handed over. The acquire pairs
     /// with the release of `cpu_proxy_install()` and
     /// `cpu_proxy_uninstall()`.
     fn in_loop(&self) -> bool {
-        self.installed().load_acquire(Acquire)
+        self.s.installed().load_acquire(Acquire)
     }
 
     fn out_of_loop(&self) -> bool {
@@ -129,16 +109,16 @@ impl Parker {
     fn wake_unless(&self, done: fn(&Self) -> bool) -> bool {
         // The CPU spins while `waking` is set: no preemption in between.
         let _nopreempt = PreemptGuard::new();
-        self.waking().store(true, Relaxed);
+        self.s.waking().store(true, Relaxed);
         // `waking` before `done` is read; pairs with `cpu_proxy_install()`.
         smp_mb();
         let ret = done(self);
         if !ret {
             // SAFETY: an interrupt to a possible CPU.
-            unsafe { bindings::arch_cpu_proxy_wake(self.cpu.as_u32()) };
+            unsafe { bindings::arch_cpu_proxy_wake(self.s.cpu().as_u32()) };
         }
         // Sent before released.
-        self.waking().store_release(false, Release);
+        self.s.waking().store_release(false, Release);
         ret
     }
 
@@ -165,7 +145,7 @@ impl Parker {
             if now.saturating_sub(warned) > timeout_ns {
                 pr_warn!(
                     "CPU{} has not left its park loop for {} s\n",
-                    self.cpu.as_u32(),
+                    self.s.cpu().as_u32(),
                     now.saturating_sub(start) / NSEC_PER_SEC
                 );
                 warned = now;
@@ -180,7 +160,7 @@ impl Parker {
             // an overcommitted host a spinning vCPU takes the host CPUs the
             // vCPUs it waits for need to wake.
             if now.saturating_sub(start) < SPIN_NS {
-                atomic::cpu_relax();
+                cpu_relax();
             } else {
                 // SAFETY: process context, under a mutex: the parker may
                 // sleep.
@@ -197,7 +177,7 @@ impl Parker {
         }
         if self.unwatched() {
             // SAFETY: process context, the lock held; the CPU is parked.
-            unsafe { bindings::lockup_detector_unpark_cpu(self.cpu.as_u32()) };
+            unsafe { bindings::lockup_detector_unpark_cpu(self.s.cpu().as_u32()) };
         }
         // Asked before it leaves; pairs with `lockup_detector_unparked()`.
         smp_wmb();
@@ -221,7 +201,7 @@ impl Parker {
 pub(crate) unsafe fn enter(cpu: CpuId, timeout_ns: u64) -> Result {
     // SAFETY: the lock is held, by the function's safety requirements.
     let p = unsafe { Parker::new(cpu) };
-    if p.proxy() < 0 {
+    if p.s.proxy() < 0 {
         warn_once!("CPU{} told to park has no proxy\n", cpu.as_u32());
         return Err(EINVAL);
     }
@@ -305,28 +285,33 @@ pub(crate) unsafe fn set_proxy(cpu: CpuId, proxy: Option<CpuId>) {
     // SAFETY: the lock is held, by the function's safety requirements.
     let p = unsafe { Parker::new(cpu) };
     let new = proxy.map_or(crate::protocol::NO_PROXY, CpuId::as_i32);
-    if p.proxy() == new {
+    if p.s.proxy() == new {
         return;
     }
-    // SAFETY: `pc` is valid; `proxy` is written only under the lock, with
-    // `WRITE_ONCE()`, and read with `READ_ONCE()`.
-    unsafe { atomic::write_once(addr_of_mut!((*p.pc).proxy), new) };
-    // The new proxy stored before `installed` is read; pairs with
-    // `cpu_proxy_install()`: a CPU installed meanwhile kicks the new proxy,
-    // or this sees it installed and kicks it.
+    // SAFETY: the lock is held, by the function's safety requirements.
+    unsafe { p.s.set_proxy(new) };
+    // The new proxy stored before `installed` is read, and before the
+    // timers are cancelled. Pairs with `cpu_proxy_install()`: a CPU
+    // installed meanwhile kicks the new proxy, or this sees it installed
+    // and kicks it. Pairs with `arm()` (`service.rs`): an old proxy that
+    // arms the timer after the cancel below sees the new proxy, and hands
+    // the timer over.
     smp_mb();
     // Pairs with `cpu_proxy_install()`: a timer to move exists.
     if proxy.is_none() || !p.in_loop() {
         return;
     }
-    // SAFETY: `pc`'s timers were initialised at boot; cancelling waits for
-    // a running callback, from process context.
+    // SAFETY: process context, preemptible. The callbacks run in hard
+    // interrupt context (N's calls, irq_work, timers and softirqs in a
+    // pass), and the parker holds only sleeping locks (the CPU maps lock,
+    // the re-proxy mutex), which none of that can take; each callback is
+    // bounded (a few passes, a 10 us spin). In the hotplug path this runs
+    // on the old proxy itself, where no callback can run meanwhile.
     unsafe {
-        bindings::hrtimer_cancel(addr_of_mut!((*p.pc).timer));
-        bindings::hrtimer_cancel(addr_of_mut!((*p.pc).retry));
+        p.s.timer().cancel();
+        p.s.retry().cancel();
     }
-    // SAFETY: `pc` is valid and `moved` only accessed atomically.
-    unsafe { atomic::Atomic::from_ptr(addr_of_mut!((*p.pc).moved)) }.store(1, Relaxed);
+    p.s.moved().store(1, Relaxed);
     let _nopreempt = PreemptGuard::new();
-    redirect::kick(cpu);
+    p.s.kick();
 }

@@ -70,12 +70,13 @@
 //! The kernel crate instantiates the module with C's own atomics
 //! (`sys::atomic::Kernel`); the host's `cargo test` with loom's
 //! (`host/protocol_model.rs`), with the same code. The redirection of work
-//! to a proxy runs [`redirect`] from here (`rust/proxy/redirect.rs`); the
-//! other transitions are still made by the C mechanism in
+//! to a proxy runs [`redirect`] from here (`rust/proxy/redirect.rs`), and
+//! a proxy's take and give-back of N's context [`take`] and [`give_back`]
+//! (`rust/proxy/state.rs`, for `rust/proxy/service.rs`). The parked CPU's
+//! own transitions are still made by the C mechanism in
 //! `kernel/cpu_proxy_proxy.c`, with the same barriers, at the places its
-//! comments name. The pass's and the parked CPU's loop's transitions move
-//! here as the mechanism moves to Rust; the claim on interrupt and NMI
-//! entry and the NMI's release ([`Context::claim`],
+//! comments name, and move here as its loop moves to Rust. The claim on
+//! interrupt and NMI entry and the NMI's release ([`Context::claim`],
 //! [`Context::nmi_release`]) stay C: they run in `noinstr` entry code,
 //! before RCU watches, which Rust code and these helpers (instrumented,
 //! outside `.noinstr.text`) may not.
@@ -145,6 +146,31 @@ pub(crate) fn redirect<L: Lkmm>(what: &L::Word, owner: &L::Word) -> bool {
     what.write(1);
     L::mb();
     owner.read() != NATIVE
+}
+
+/// A proxy tries to take N's context for a pass (`HALTED -> PROXY`);
+/// `halting` reads N's flag of that name. See [`Context::proxy_take`].
+pub(crate) fn take<L: Lkmm>(owner: &L::Word, halting: impl FnOnce() -> bool) -> Take {
+    match owner.cmpxchg_acquire(HALTED, PROXY) {
+        HALTED => Take::Taken,
+        NATIVE => {
+            L::mb();
+            if halting() {
+                Take::Halting
+            } else {
+                Take::Busy
+            }
+        }
+        _ => Take::Busy,
+    }
+}
+
+/// A proxy gives N's context back after a pass (`PROXY -> HALTED`); the
+/// caller then looks for work that came meanwhile. See
+/// [`Context::proxy_give_back`].
+pub(crate) fn give_back<L: Lkmm>(owner: &L::Word) {
+    owner.write_release(HALTED);
+    L::mb();
 }
 
 /// What [`Context::proxy_take`] found.
@@ -363,7 +389,7 @@ impl<L: Lkmm> Context<L> {
     }
 
     /// A kick for N reached CPU `me`: is `me` still N's proxy
-    /// (`cpu_proxy_service()`)?
+    /// (`service()` in `service.rs`)?
     pub(crate) fn service_here(&self, me: i32) -> Service {
         if self.proxy.read() == me {
             Service::Here
@@ -384,18 +410,7 @@ impl<L: Lkmm> Context<L> {
     /// kernel's irq_work already has a full barrier before it runs a
     /// kick; this one does not rely on it.)
     pub(crate) fn proxy_take(&self) -> Take {
-        match self.owner.cmpxchg_acquire(HALTED, PROXY) {
-            HALTED => Take::Taken,
-            NATIVE => {
-                L::mb();
-                if self.halting.read() != 0 {
-                    Take::Halting
-                } else {
-                    Take::Busy
-                }
-            }
-            _ => Take::Busy,
-        }
+        take::<L>(&self.owner, || self.halting.read() != 0)
     }
 
     /// A proxy gives N's context back after a pass. Returns whether work
@@ -405,8 +420,7 @@ impl<L: Lkmm> Context<L> {
     /// with [`Context::redirect`]: a sender that read `PROXY` has its flag
     /// seen here.
     pub(crate) fn proxy_give_back(&self) -> bool {
-        self.owner.write_release(HALTED);
-        L::mb();
+        give_back::<L>(&self.owner);
         self.pending()
     }
 

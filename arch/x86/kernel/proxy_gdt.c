@@ -138,9 +138,9 @@ NOKPROBE_SYMBOL(cpu_proxy_thunk);
  * This CPU's user FPU state, if live, is saved first: kernel FPU use in
  * @fn would see @cpu's (idle) task and not save it. If this CPU's FPU is
  * not usable here (it is in a kernel FPU section, or its bottom halves are
- * off), the caller must keep @fn from using it: see cpu_proxy_service(),
- * which runs such a pass without softirqs, so that irq_fpu_usable() is
- * false for @cpu too.
+ * off), the caller must keep @fn from using it: see service() in
+ * rust/proxy/service.rs, which runs such a pass without softirqs, so that
+ * irq_fpu_usable() is false for @cpu too.
  *
  * Context: interrupts off; the caller owns @cpu's context.
  */

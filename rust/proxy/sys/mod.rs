@@ -13,6 +13,7 @@
 pub(crate) mod atomic;
 pub(crate) mod bug;
 pub(crate) mod cpu;
+pub(crate) mod hrtimer;
 pub(crate) mod irq_work;
 pub(crate) mod percpu;
 pub(crate) mod sched;
