@@ -205,11 +205,26 @@ struct Env<L: Fresh> {
     /// N's per-CPU context.
     pcpu: UnsafeCell<PerCpu>,
     halting: Halting,
+    /// Which proxy's hrtimer holds N's next event (`pc->timer`), or -1;
+    /// tracked in the scenarios that say so ([`Scenario::timer_on`]).
+    armed: AtomicI32,
+    timer_on: Option<ArmCheck>,
+}
+
+/// How `arm()` arms N's timer, in a scenario that tracks where it is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ArmCheck {
+    /// As the kernel does: it arms, then looks whether its CPU is still
+    /// N's proxy, behind a barrier that pairs with the re-proxy's; if not,
+    /// it takes the timer back and leaves `moved` for the new proxy.
+    Recheck,
+    /// Wrongly: it arms N's timer wherever it runs.
+    None,
 }
 
 impl<L: Fresh> Env<L> {
     /// N in its park loop, proxied by 0, with nothing queued.
-    fn new(halting: Halting) -> Self {
+    fn new(halting: Halting, timer_on: Option<ArmCheck>) -> Self {
         let ctx = Context::<L>::new();
         ctx.set_proxy(0);
         // Installed before any kick: the re-arm of set_proxy() is N's own.
@@ -226,6 +241,8 @@ impl<L: Fresh> Env<L> {
             installed: AtomicUsize::new(1),
             pcpu: UnsafeCell::new(PerCpu::default()),
             halting,
+            armed: AtomicI32::new(0),
+            timer_on,
         }
     }
 
@@ -339,6 +356,10 @@ impl<L: Fresh> Env<L> {
             match self.ctx.proxy_take() {
                 Take::Taken => {
                     self.pass(true);
+                    if let Some(check) = self.timer_on {
+                        self.service_tracked(me, check);
+                        return;
+                    }
                     // arm() (service.rs): re-arm N's timer here.
                     self.ctx.take_moved();
                     if self.ctx.proxy_give_back() {
@@ -359,6 +380,41 @@ impl<L: Fresh> Env<L> {
                 Take::Busy => return,
             }
         }
+    }
+
+    /// The rest of a service on proxy `me`, after a pass, where the
+    /// scenario tracks N's timer: `arm()`, give N back, and kick N's proxy
+    /// (the new one, if N was moved) if work is left (`service()`,
+    /// `service.rs`). One pass
+    /// per service, to keep the model small; the kernel's second pass in a
+    /// row takes the same steps.
+    fn service_tracked(&self, me: i32, check: ArmCheck) {
+        if self.ctx.take_moved() {
+            self.armed.swap(me, Release);
+            // Armed before the proxy is read again; pairs with the barrier
+            // of `reproxy_tracked()`.
+            L::mb();
+            if check == ArmCheck::Recheck && self.ctx.service_here(me) == Service::HandOver {
+                let _ = self.armed.compare_exchange(me, -1, AcqRel, Acquire);
+                self.ctx.moved.write(1);
+            }
+        }
+        // What is left, `moved` included, goes to whoever is N's proxy now.
+        if self.ctx.proxy_give_back() {
+            self.kick();
+        }
+    }
+
+    /// The parker moves N to proxy `to` (`set_proxy()`, `loop_ctl.rs`),
+    /// where the scenario tracks N's timer: the new proxy, a barrier, N's
+    /// timer cancelled wherever it is, `moved`, and a kick for the new
+    /// proxy to arm it there.
+    fn reproxy_tracked(&self, to: i32) {
+        self.ctx.proxy.write(to);
+        L::mb();
+        self.armed.swap(-1, AcqRel);
+        self.ctx.moved.write(1);
+        self.kick();
     }
 
     /// Proxy `me`'s interrupts: its kick for N, or its retry timer.
@@ -432,6 +488,13 @@ impl<L: Fresh> Env<L> {
                 }
                 if n == NState::Halted {
                     assert_eq!(self.ctx.moved.read(), 0, "a re-arm was lost");
+                    if self.timer_on.is_some() {
+                        assert_eq!(
+                            self.armed.load(Relaxed),
+                            self.ctx.proxy.read(),
+                            "N's timer is not on its proxy"
+                        );
+                    }
                     assert_eq!(self.ctx.expired.read(), 0, "a timer expiry was lost");
                     assert_ne!(self.ctx.owner.read(), NATIVE, "halted but NATIVE");
                 }
@@ -455,6 +518,10 @@ struct Scenario {
     reproxy: bool,
     /// N's next timer event falls due, and proxy 0's timer for it fires.
     timer: bool,
+    /// Track which proxy's hrtimer holds N's timer, and check at the end
+    /// that it is N's proxy, with `arm()` as given. (Only here: the extra
+    /// steps multiply the interleavings of every re-proxy scenario.)
+    timer_on: Option<ArmCheck>,
 }
 
 fn run<L: Fresh + 'static>(s: Scenario, halting: Halting, bound: usize)
@@ -464,7 +531,7 @@ where
     let mut b = loom::model::Builder::new();
     b.preemption_bound = Some(bound);
     b.check(move || {
-        let env = Arc::new(Env::<L>::new(halting));
+        let env = Arc::new(Env::<L>::new(halting, s.timer_on));
         let mut others = Vec::new();
         let e = env.clone();
         let n = thread::spawn(move || e.n_loop(false));
@@ -501,7 +568,9 @@ where
         }
         // The re-proxy and the clock run on this thread, beside the
         // others: loom models at most five threads.
-        if s.reproxy && env.ctx.set_proxy(1) {
+        if s.reproxy && s.timer_on.is_some() {
+            env.reproxy_tracked(1);
+        } else if s.reproxy && env.ctx.set_proxy(1) {
             env.kick();
         }
         if s.timer {
@@ -618,4 +687,33 @@ fn a_proxy_that_ignores_halting_loses_a_rearm() {
         ..Default::default()
     };
     run::<C11>(s, Halting::Ignore, 3);
+}
+
+/// After a re-proxy, N's timer is on the new proxy: an old proxy that
+/// armed it as the parker moved N takes it back and leaves the re-arm to
+/// the new one.
+#[test]
+fn after_a_reproxy_n_s_timer_is_on_the_new_proxy() {
+    let s = Scenario {
+        calls: 1,
+        reproxy: true,
+        timer_on: Some(ArmCheck::Recheck),
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Retry, 2);
+}
+
+/// The checker can fail: a proxy that arms N's timer after it was moved
+/// away, without looking at N's proxy again, keeps N's timer (`arm()`
+/// before the fix of 36d3000).
+#[test]
+#[should_panic(expected = "N's timer is not on its proxy")]
+fn an_old_proxy_that_arms_without_looking_keeps_the_timer() {
+    let s = Scenario {
+        calls: 1,
+        reproxy: true,
+        timer_on: Some(ArmCheck::None),
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Retry, 2);
 }
