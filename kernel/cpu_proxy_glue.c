@@ -112,7 +112,7 @@ void cpu_proxy_set_parked(unsigned int cpu, bool parked)
 			static_branch_deferred_inc(&cpu_proxy_parked_key);
 		cpumask_set_cpu(cpu, &__cpu_parked_mask);
 	} else {
-		/* Not parking after all (cpu_proxy_wake_early()). */
+		/* Not parking after all (wake_early(), rust/proxy/idle.rs). */
 		WRITE_ONCE(per_cpu(cpu_proxy_early, cpu), CPU_PROXY_EARLY_NONE);
 		if (cpumask_test_and_clear_cpu(cpu, &__cpu_parked_mask) &&
 		    cpumask_empty(&__cpu_parked_mask))
@@ -184,41 +184,25 @@ static int __init cpu_proxy_hotplug_init(void)
 core_initcall(cpu_proxy_hotplug_init);
 
 /*
- * A device interrupt moved off a parked CPU: the affinity it had, and the
- * one parking gave it.
+ * Device interrupts of parked CPUs: which to move and where is Rust's
+ * (rust/proxy/irqs.rs); these read an interrupt's state under its lock.
  */
-struct cpu_proxy_irq {
-	struct list_head node;
-	unsigned int irq;
-	unsigned int cpu;
-	cpumask_var_t saved;
-	cpumask_var_t moved;
-};
 
-/* Under cpu_proxy_lock(). */
-static LIST_HEAD(cpu_proxy_irqs);
-
-static void cpu_proxy_irq_free(struct cpu_proxy_irq *pi)
+/* Walk the interrupts: irq_lock_sparse(), irq_unlock_sparse(). */
+void cpu_proxy_irqs_lock(void)
 {
-	if (!pi)
-		return;
-	free_cpumask_var(pi->saved);
-	free_cpumask_var(pi->moved);
-	kfree(pi);
+	irq_lock_sparse();
 }
 
-static struct cpu_proxy_irq *cpu_proxy_irq_alloc(void)
+void cpu_proxy_irqs_unlock(void)
 {
-	struct cpu_proxy_irq *pi = kzalloc(sizeof(*pi), GFP_KERNEL);
+	irq_unlock_sparse();
+}
 
-	if (!pi)
-		return NULL;
-	if (!zalloc_cpumask_var(&pi->saved, GFP_KERNEL) ||
-	    !zalloc_cpumask_var(&pi->moved, GFP_KERNEL)) {
-		cpu_proxy_irq_free(pi);
-		return NULL;
-	}
-	return pi;
+/* The next interrupt number in use from @from on, or nr_irqs. */
+unsigned int cpu_proxy_irq_next(unsigned int from)
+{
+	return irq_get_next_irq(from);
 }
 
 /*
@@ -234,126 +218,62 @@ static const struct cpumask *cpu_proxy_irq_affinity(struct irq_desc *desc)
 	return irq_data_get_affinity_mask(irq_desc_get_irq_data(desc));
 }
 
-/*
- * Should @desc move off @set? It should if it targets a CPU of @set, or
- * will once a pending move is done. Then @pi gets its affinity (the
- * pending one, if any: the user's last choice) and that CPU. Under @desc's
- * lock, so that its action and masks are read together.
+/**
+ * cpu_proxy_irq_target - the CPU of @set a device interrupt targets
+ * @irq: an interrupt number in use
+ * @set: CPUs being parked
+ * @affinity: set to @irq's affinity (the pending one, if any: the user's
+ *	      last choice) if it targets a CPU of @set
+ *
+ * A requested, movable (not per-CPU, not managed) interrupt targets a CPU
+ * of @set if its effective affinity has one, or its pending affinity will.
+ * Its action and masks are read together, under its lock.
+ *
+ * Context: process context, irq_lock_sparse() held.
+ * Return: that CPU, or -1.
  */
-static bool cpu_proxy_irq_targets(struct irq_desc *desc,
-				  const struct cpumask *set,
-				  struct cpu_proxy_irq *pi)
+int cpu_proxy_irq_target(unsigned int irq, const struct cpumask *set,
+			 struct cpumask *affinity)
 {
-	struct irq_data *d = irq_desc_get_irq_data(desc);
+	struct irq_desc *desc = irq_to_desc(irq);
+	struct irq_data *d;
+	unsigned int cpu;
 
+	if (!desc)
+		return -1;
+	d = irq_desc_get_irq_data(desc);
 	guard(raw_spinlock_irq)(&desc->lock);
 	if (irqd_is_per_cpu(d) || irqd_affinity_is_managed(d) || !desc->action)
-		return false;
-	pi->cpu = cpumask_first_and(set, irq_data_get_effective_affinity_mask(d));
-	if (pi->cpu >= nr_cpu_ids && irqd_is_setaffinity_pending(d))
-		pi->cpu = cpumask_first_and(set, cpu_proxy_irq_affinity(desc));
-	if (pi->cpu >= nr_cpu_ids)
-		return false;
-	cpumask_copy(pi->saved, cpu_proxy_irq_affinity(desc));
-	return true;
+		return -1;
+	cpu = cpumask_first_and(set, irq_data_get_effective_affinity_mask(d));
+	if (cpu >= nr_cpu_ids && irqd_is_setaffinity_pending(d))
+		cpu = cpumask_first_and(set, cpu_proxy_irq_affinity(desc));
+	if (cpu >= nr_cpu_ids)
+		return -1;
+	cpumask_copy(affinity, cpu_proxy_irq_affinity(desc));
+	return cpu;
 }
 
 /**
- * cpu_proxy_irqs_park - move device interrupts off CPUs being parked
- * @set: CPUs already in cpu_parked_mask
+ * cpu_proxy_irq_has_affinity - is @irq requested, with @affinity?
+ * @irq: an interrupt number
+ * @affinity: the affinity parking gave it
  *
- * Every requested, movable (not per-CPU, not managed) interrupt whose
- * effective affinity is in @set gets the active, unparked part of its
- * affinity, or all active unparked CPUs if that part is empty. Its
- * affinity is remembered for cpu_proxy_irqs_unpark(). An interrupt the
- * chip refuses to move stays (and is served by its CPU, which is counted
- * as a wakeup). One pass over the interrupts for the whole set, under the
- * sparse interrupt lock, as the hotplug core walks them.
- *
- * Context: process context; cpu_proxy_lock() held.
- * Return: 0 or -ENOMEM; on error nothing is moved.
- */
-int cpu_proxy_irqs_park(const struct cpumask *set)
-{
-	struct cpu_proxy_irq *pi = NULL, *tmp;
-	struct irq_desc *desc;
-	LIST_HEAD(moved);
-	unsigned int irq;
-
-	cpu_maps_assert_held();
-	irq_lock_sparse();
-	for_each_active_irq(irq) {
-		desc = irq_to_desc(irq);
-		if (!desc)
-			continue;
-		if (!pi)
-			pi = cpu_proxy_irq_alloc();
-		if (!pi)
-			goto undo;
-		if (!cpu_proxy_irq_targets(desc, set, pi))
-			continue;
-		cpumask_andnot(pi->moved, pi->saved, cpu_parked_mask);
-		cpumask_and(pi->moved, pi->moved, cpu_active_mask);
-		if (cpumask_empty(pi->moved))
-			cpumask_andnot(pi->moved, cpu_active_mask, cpu_parked_mask);
-		if (irq_set_affinity(irq, pi->moved))
-			continue;
-		pi->irq = irq;
-		list_add_tail(&pi->node, &moved);
-		pi = NULL;
-	}
-	irq_unlock_sparse();
-	cpu_proxy_irq_free(pi);
-	list_splice_tail(&moved, &cpu_proxy_irqs);
-	return 0;
-
-undo:
-	list_for_each_entry_safe(pi, tmp, &moved, node) {
-		irq_set_affinity(pi->irq, pi->saved);
-		list_del(&pi->node);
-		cpu_proxy_irq_free(pi);
-	}
-	irq_unlock_sparse();
-	return -ENOMEM;
-}
-
-/**
- * cpu_proxy_irqs_unpark - give back the interrupts moved off CPUs
- * @set: CPUs passed to cpu_proxy_irqs_park(), active again
- *
- * Restores the affinity each had when its CPU was parked, unless it was
- * set again meanwhile (through /proc/irq, by its driver, or because the
- * interrupt was freed and its number reused): that later choice stands.
  * The affinity compared is the one a pending move will apply, if any: a
  * legacy IOAPIC interrupt that has not fired since it was parked has the
  * old affinity still, and would take the parked one on its next interrupt.
- * Context: process context; cpu_proxy_lock() held.
+ *
+ * Context: process context, irq_lock_sparse() held.
+ * Return: true if @irq is requested and has @affinity.
  */
-void cpu_proxy_irqs_unpark(const struct cpumask *set)
+bool cpu_proxy_irq_has_affinity(unsigned int irq, const struct cpumask *affinity)
 {
-	struct cpu_proxy_irq *pi, *tmp;
+	struct irq_desc *desc = irq_to_desc(irq);
 
-	cpu_maps_assert_held();
-	irq_lock_sparse();
-	list_for_each_entry_safe(pi, tmp, &cpu_proxy_irqs, node) {
-		struct irq_desc *desc;
-		bool ours = false;
-
-		if (!cpumask_test_cpu(pi->cpu, set))
-			continue;
-		desc = irq_to_desc(pi->irq);
-		if (desc) {
-			scoped_guard(raw_spinlock_irq, &desc->lock)
-				ours = desc->action &&
-				       cpumask_equal(cpu_proxy_irq_affinity(desc),
-						     pi->moved);
-		}
-		if (ours)
-			irq_set_affinity(pi->irq, pi->saved);
-		list_del(&pi->node);
-		cpu_proxy_irq_free(pi);
-	}
-	irq_unlock_sparse();
+	if (!desc)
+		return false;
+	guard(raw_spinlock_irq)(&desc->lock);
+	return desc->action && cpumask_equal(cpu_proxy_irq_affinity(desc), affinity);
 }
 
 static ssize_t park_store(struct device *dev, struct device_attribute *attr,

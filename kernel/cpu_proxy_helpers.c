@@ -14,10 +14,15 @@
 #include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/cpumask.h>
+#include <linux/interrupt.h>
+#include <linux/irqflags.h>
+#include <linux/llist.h>
 #include <linux/lockdep.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/smp.h>
+#include <linux/sched.h>
+#include <linux/sched/idle.h>
 #include <linux/sched/signal.h>
 #include <asm/processor.h>
 
@@ -187,4 +192,110 @@ notrace unsigned int cpu_proxy_softirq_count(void)
 notrace void cpu_proxy_lockdep_assert_irqs_disabled(void)
 {
 	lockdep_assert_irqs_disabled();
+}
+
+/* cmpxchg() of an int: fully ordered. */
+notrace int cpu_proxy_cmpxchg_int(int *p, int old, int new)
+{
+	return cmpxchg(p, old, new);
+}
+
+/* smp_load_acquire() of an int. */
+notrace int cpu_proxy_load_acquire_int(const int *p)
+{
+	/* Each Rust caller's comment names the release this pairs with. */
+	return smp_load_acquire(p);
+}
+
+/* smp_store_release() of an int. */
+notrace void cpu_proxy_store_release_int(int *p, int v)
+{
+	/* Each Rust caller's comment names the acquire this pairs with. */
+	smp_store_release(p, v);
+}
+
+/* smp_mb__before_atomic(). */
+notrace void cpu_proxy_smp_mb__before_atomic(void)
+{
+	/* Each Rust caller's comment names the barrier this pairs with. */
+	smp_mb__before_atomic();
+}
+
+/* smp_mb__after_atomic(). */
+notrace void cpu_proxy_smp_mb__after_atomic(void)
+{
+	/* Each Rust caller's comment names the barrier this pairs with. */
+	smp_mb__after_atomic();
+}
+
+/* cpumask_test_cpu(). */
+notrace bool cpu_proxy_cpumask_test_cpu(unsigned int cpu, const struct cpumask *m)
+{
+	return cpumask_test_cpu(cpu, m);
+}
+
+/* cpumask_set_cpu(): atomic. */
+notrace void cpu_proxy_cpumask_set_cpu(unsigned int cpu, struct cpumask *m)
+{
+	cpumask_set_cpu(cpu, m);
+}
+
+/* cpumask_clear_cpu(): atomic. */
+notrace void cpu_proxy_cpumask_clear_cpu(unsigned int cpu, struct cpumask *m)
+{
+	cpumask_clear_cpu(cpu, m);
+}
+
+/* cpumask_next(): the next CPU of @m after @n, or nr_cpu_ids. */
+notrace unsigned int cpu_proxy_cpumask_next(int n, const struct cpumask *m)
+{
+	return cpumask_next(n, m);
+}
+
+/* llist_empty(). */
+notrace bool cpu_proxy_llist_empty(const struct llist_head *head)
+{
+	return llist_empty(head);
+}
+
+/* need_resched(). */
+notrace bool cpu_proxy_need_resched(void)
+{
+	return need_resched();
+}
+
+/* local_softirq_pending(). */
+notrace unsigned int cpu_proxy_local_softirq_pending(void)
+{
+	return local_softirq_pending();
+}
+
+/* test_tsk_need_resched(idle_task(@cpu)). */
+notrace bool cpu_proxy_idle_need_resched(unsigned int cpu)
+{
+	return test_tsk_need_resched(idle_task(cpu));
+}
+
+/* current_clr_polling_and_test(). */
+notrace bool cpu_proxy_current_clr_polling_and_test(void)
+{
+	return current_clr_polling_and_test();
+}
+
+/* __current_clr_polling(). */
+notrace void cpu_proxy_current_clr_polling(void)
+{
+	__current_clr_polling();
+}
+
+/* __current_set_polling(). */
+notrace void cpu_proxy_current_set_polling(void)
+{
+	__current_set_polling();
+}
+
+/* local_irq_enable(). */
+notrace void cpu_proxy_local_irq_enable(void)
+{
+	local_irq_enable();
 }

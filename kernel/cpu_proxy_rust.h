@@ -25,6 +25,7 @@
 #include <linux/ktime.h>
 #include <linux/llist.h>
 #include <linux/percpu.h>
+#include <linux/tick.h>
 #include <linux/types.h>
 
 /*
@@ -67,22 +68,11 @@ struct cpu_proxy_cpu {
 
 DECLARE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
 
-/* Rust (rust/proxy/redirect.rs): queue a pass for @pc's CPU on its proxy. */
-void cpu_proxy_kick(struct cpu_proxy_cpu *pc);
-
 /*
- * Rust (rust/proxy/service.rs): the proxy's side.
- *
- * cpu_proxy_runnable(): would a pass for @pc's CPU run something (queued
- * calls, a resched kick, a due timer)? cpu_proxy_pending(): that, or the
- * proxy's timer must be (re)armed. Any context but NMI.
- *
- * The callbacks cpu_proxy_init() installs: the stand-in tick device's
- * (on the parked CPU, or in a pass for it), the kick's and the timers'
- * (on the proxy, hard interrupt context).
+ * Rust (rust/proxy/service.rs): the callbacks cpu_proxy_init() installs,
+ * the stand-in tick device's (on the parked CPU, or in a pass for it), the
+ * kick's and the timers' (on the proxy, hard interrupt context).
  */
-bool cpu_proxy_runnable(struct cpu_proxy_cpu *pc);
-bool cpu_proxy_pending(struct cpu_proxy_cpu *pc);
 int cpu_proxy_evt_next(ktime_t expires, struct clock_event_device *evt);
 int cpu_proxy_evt_stop(struct clock_event_device *evt);
 void cpu_proxy_kick_fn(struct irq_work *work);
@@ -90,11 +80,37 @@ enum hrtimer_restart cpu_proxy_timer_fn(struct hrtimer *timer);
 enum hrtimer_restart cpu_proxy_retry_fn(struct hrtimer *timer);
 
 /*
+ * Rust (rust/proxy/pass.rs): what a pass for @pc's CPU runs, as that CPU,
+ * interrupts off: cpu_proxy_pass_irq() between irq_enter_rcu() and
+ * irq_exit_rcu() (@proxied: on its proxy's hardware), cpu_proxy_pass_done()
+ * after. C (kernel/cpu_proxy_proxy.c): cpu_proxy_run_deferred() runs, on
+ * the CPU itself, the hardware-bound work passes left for it.
+ */
+void cpu_proxy_pass_irq(struct cpu_proxy_cpu *pc, bool proxied);
+void cpu_proxy_pass_done(struct cpu_proxy_cpu *pc);
+void cpu_proxy_run_deferred(struct cpu_proxy_cpu *pc);
+
+/*
  * C (kernel/cpu_proxy_proxy.c): run one pass for @pc's CPU on this CPU's
  * hardware, as that CPU. The caller owns the CPU's context (PROXY), with
  * interrupts off.
  */
 void cpu_proxy_run_pass(struct cpu_proxy_cpu *pc);
+
+/*
+ * C (kernel/cpu_proxy_proxy.c), on a parked CPU itself, in its park loop
+ * (rust/proxy/idle.rs), owning its context, interrupts off:
+ * cpu_proxy_run_pass_native() runs one pass, as itself;
+ * cpu_proxy_halt() gives the context to its proxy, halts, and takes it
+ * back; cpu_proxy_test_look() is a test hook (a delay) before its last
+ * look at its work.
+ */
+void cpu_proxy_run_pass_native(struct cpu_proxy_cpu *pc);
+void cpu_proxy_halt(struct cpu_proxy_cpu *pc);
+void cpu_proxy_test_look(struct cpu_proxy_cpu *pc);
+
+/* C (kernel/cpu_proxy_proxy.c): @cpu's tick device (rust/proxy/hotplug.rs). */
+struct clock_event_device *cpu_proxy_tick_device(unsigned int cpu);
 
 /*
  * Helpers (kernel/cpu_proxy_helpers.c), one per macro or inline, with its
@@ -128,5 +144,22 @@ bool cpu_proxy_fatal_signal_pending(void);
 int cpu_proxy_smp_processor_id(void);
 unsigned int cpu_proxy_softirq_count(void);
 void cpu_proxy_lockdep_assert_irqs_disabled(void);
+int cpu_proxy_cmpxchg_int(int *p, int old, int new);
+int cpu_proxy_load_acquire_int(const int *p);
+void cpu_proxy_store_release_int(int *p, int v);
+void cpu_proxy_smp_mb__before_atomic(void);
+void cpu_proxy_smp_mb__after_atomic(void);
+bool cpu_proxy_cpumask_test_cpu(unsigned int cpu, const struct cpumask *m);
+void cpu_proxy_cpumask_set_cpu(unsigned int cpu, struct cpumask *m);
+void cpu_proxy_cpumask_clear_cpu(unsigned int cpu, struct cpumask *m);
+unsigned int cpu_proxy_cpumask_next(int n, const struct cpumask *m);
+bool cpu_proxy_llist_empty(const struct llist_head *head);
+bool cpu_proxy_need_resched(void);
+unsigned int cpu_proxy_local_softirq_pending(void);
+bool cpu_proxy_idle_need_resched(unsigned int cpu);
+bool cpu_proxy_current_clr_polling_and_test(void);
+void cpu_proxy_current_clr_polling(void);
+void cpu_proxy_current_set_polling(void);
+void cpu_proxy_local_irq_enable(void);
 
 #endif /* _KERNEL_CPU_PROXY_RUST_H */

@@ -58,7 +58,7 @@ static __always_inline bool cpu_proxy_parked(unsigned int cpu)
 }
 
 /*
- * Why a parked CPU was woken to run natively (cpu_proxy_note_wakeup()); a
+ * Why a parked CPU was woken to run natively (rust/proxy/idle.rs); a
  * bit mask, each bit counted in stats as woken_<reason>.
  */
 #define CPU_PROXY_WHY_CALL	0x01	/* a call not on the allow-list */
@@ -66,9 +66,6 @@ static __always_inline bool cpu_proxy_parked(unsigned int cpu)
 #define CPU_PROXY_WHY_SOFTIRQ	0x04	/* its softirqs, kept from its proxy */
 #define CPU_PROXY_WHY_HW	0x08	/* hardware-bound work deferred to it */
 #define CPU_PROXY_WHY_OTHER	0x10	/* anything else: a device interrupt */
-
-/* Counts a parked CPU leaving its idle sleep, and why (Rust). */
-void cpu_proxy_note_wakeup(unsigned int why);
 
 /*
  * Who runs a parked CPU's interrupt-side work (kernel/cpu_proxy_proxy.c).
@@ -191,12 +188,12 @@ static __always_inline unsigned int raw_cpu_proxy_hw_cpu(void)
 }
 
 /*
- * The idle loop of a CPU told to park (kernel/cpu_proxy_proxy.c), or that
- * a stop_machine() counts as stopped in its park loop.
+ * The idle loop of a CPU told to park (rust/proxy/idle.rs), or that a
+ * stop_machine() counts as stopped in its park loop.
  */
 DECLARE_PER_CPU(bool, cpu_proxy_want_park);
 
-/* cpu_proxy_early: a CPU woken ahead of its park request (cpu_proxy_wake_early()). */
+/* cpu_proxy_early: a CPU woken ahead of its park request (rust/proxy/idle.rs). */
 enum {
 	CPU_PROXY_EARLY_NONE,		/* not woken early */
 	CPU_PROXY_EARLY_SOON,		/* to poll for its request when idle */
@@ -320,7 +317,6 @@ int cpu_proxy_test_timekeeper(void);
 void cpu_proxy_raise_irq_work(void);
 
 /* Park loop entry and exit, proxy assignment (driven by the Rust core). */
-int cpu_proxy_can_park(const struct cpumask *set);
 int cpu_proxy_get_proxy(unsigned int cpu);	/* Rust */
 
 /*
@@ -343,11 +339,10 @@ u32 cpu_proxy_cpu_package(unsigned int cpu);
 u32 cpu_proxy_cpu_core(unsigned int cpu);
 bool cpu_proxy_cpu_housekeeping(unsigned int cpu);
 int cpu_proxy_cpu_down(unsigned int cpu);	/* Rust */
-void cpu_proxy_note_stop_held(void);
 
 /*
  * stop_machine(): parked CPUs in their park loop count as stopped
- * (kernel/cpu_proxy_proxy.c). Called under the stopper's mutex.
+ * (rust/proxy/hold.rs). Called under the stopper's mutex.
  */
 bool cpu_proxy_stop_parked(struct cpumask *stopping, const struct cpumask *keep);
 void cpu_proxy_hold_parked(bool stop);
@@ -451,9 +446,12 @@ void cpu_proxy_unpark_all_locked(void);
 void cpu_proxy_lock(void);
 void cpu_proxy_unlock(void);
 void cpu_proxy_set_parked(unsigned int cpu, bool parked);
-void cpu_proxy_wake_early(const struct cpumask *set);
-int cpu_proxy_irqs_park(const struct cpumask *set);
-void cpu_proxy_irqs_unpark(const struct cpumask *set);
+void cpu_proxy_irqs_lock(void);
+void cpu_proxy_irqs_unlock(void);
+unsigned int cpu_proxy_irq_next(unsigned int from);
+int cpu_proxy_irq_target(unsigned int irq, const struct cpumask *set,
+			 struct cpumask *affinity);
+bool cpu_proxy_irq_has_affinity(unsigned int irq, const struct cpumask *affinity);
 
 /**
  * cpu_proxy_cpulist_parse - parse a cpulist of bounded length (Rust)

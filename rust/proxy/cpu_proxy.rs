@@ -24,14 +24,18 @@ mod cpulist;
 mod cpumask;
 mod entry;
 mod export;
+mod hold;
 mod hotplug;
+mod idle;
+mod irqs;
 mod loop_ctl;
 mod park;
+mod pass;
 mod plan;
 // The ownership protocol, instantiated with C's atomics: the redirection
-// and the proxy's take and give-back run it here; the parked CPU's own
-// transitions are still made by the C mechanism (kernel/cpu_proxy_proxy.c),
-// and loom checks them all on the host.
+// and the proxy's take and give-back run it here; the parked CPU's halt
+// and claim are entry code, in C (kernel/cpu_proxy_proxy.c); loom checks
+// them all on the host.
 #[allow(dead_code)]
 mod protocol;
 mod redirect;

@@ -67,6 +67,73 @@ impl Bits for CpumaskMut<'_> {
     }
 }
 
+/// A `struct cpumask` that C owns and other CPUs may change meanwhile,
+/// read and written with the kernel's bit operations (`cpumask_test_cpu()`,
+/// the atomic `cpumask_set_cpu()` and `cpumask_clear_cpu()`,
+/// `cpumask_next()`).
+///
+/// # Invariants
+///
+/// `mask` is valid for `'a`, and every write to it while others may read
+/// it is an atomic bit operation.
+#[derive(Clone, Copy)]
+pub(crate) struct SharedCpumask<'a> {
+    mask: *mut bindings::cpumask,
+    _life: core::marker::PhantomData<&'a bindings::cpumask>,
+}
+
+impl SharedCpumask<'_> {
+    /// The mask at `mask`.
+    ///
+    /// # Safety
+    ///
+    /// `mask` must be valid for `'a`; whoever else writes it must do so
+    /// with atomic bit operations; and if the mask may not be written (a
+    /// `const` one), the caller must not call [`Self::set`] or
+    /// [`Self::clear`].
+    pub(crate) unsafe fn from_raw(mask: *mut bindings::cpumask) -> Self {
+        // INVARIANT: by the function's safety requirements.
+        Self {
+            mask,
+            _life: core::marker::PhantomData,
+        }
+    }
+
+    /// `cpumask_test_cpu()`.
+    pub(crate) fn test(&self, cpu: CpuId) -> bool {
+        // SAFETY: the mask is valid, by the type's invariants, and `cpu`
+        // below `nr_cpu_ids` (`CpuId`'s).
+        unsafe { bindings::cpu_proxy_cpumask_test_cpu(cpu.as_u32(), self.mask) }
+    }
+
+    /// `cpumask_set_cpu()`: atomic, unordered.
+    pub(crate) fn set(&self, cpu: CpuId) {
+        // SAFETY: as in `test()`; an atomic write, which the type's
+        // invariants allow.
+        unsafe { bindings::cpu_proxy_cpumask_set_cpu(cpu.as_u32(), self.mask) }
+    }
+
+    /// `cpumask_clear_cpu()`: atomic, unordered.
+    pub(crate) fn clear(&self, cpu: CpuId) {
+        // SAFETY: as in `set()`.
+        unsafe { bindings::cpu_proxy_cpumask_clear_cpu(cpu.as_u32(), self.mask) }
+    }
+
+    /// The CPUs in the mask, in ascending order (`for_each_cpu()`): each
+    /// bit is read as the iteration reaches it.
+    pub(crate) fn iter(self) -> impl Iterator<Item = CpuId> {
+        let mut n: i32 = -1;
+        core::iter::from_fn(move || {
+            // SAFETY: the mask is valid, by the type's invariants; `n` is
+            // -1 or a CPU id found in it.
+            let next = unsafe { bindings::cpu_proxy_cpumask_next(n, self.mask) };
+            let cpu = CpuId::from_u32(next)?;
+            n = cpu.as_i32();
+            Some(cpu)
+        })
+    }
+}
+
 /// A `struct cpumask` of this crate's own, on the heap (a cpumask can be
 /// `NR_CPUS` bits, too large for the stack in general).
 pub(crate) struct Cpumask(KBox<bindings::cpumask>);
@@ -115,6 +182,39 @@ impl Cpumask {
                     .map(move |b| w as u32 * BITS_PER_LONG + b)
             })
             .map_while(CpuId::from_u32)
+    }
+
+    /// The mask, for C functions that write it.
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut bindings::cpumask {
+        &mut *self.0
+    }
+
+    /// Whether `cpu` is in the mask (`cpumask_test_cpu()`).
+    pub(crate) fn test(&self, cpu: u32) -> bool {
+        let word = (cpu / BITS_PER_LONG) as usize;
+        self.words()
+            .get(word)
+            .is_some_and(|w| w >> (cpu % BITS_PER_LONG) & 1 != 0)
+    }
+
+    /// Whether the mask is empty (`cpumask_empty()`).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.words().iter().all(|&w| w == 0)
+    }
+
+    /// `a` and not `b` (`cpumask_andnot()`).
+    pub(crate) fn assign_and_not(&mut self, a: &Cpumask, b: &Cpumask) {
+        let words = self.words_mut().iter_mut();
+        for ((d, &a), &b) in words.zip(a.words()).zip(b.words()) {
+            *d = a & !b;
+        }
+    }
+
+    /// This mask and `a` (`cpumask_and()`).
+    pub(crate) fn and_assign(&mut self, a: &Cpumask) {
+        for (d, &a) in self.words_mut().iter_mut().zip(a.words()) {
+            *d &= a;
+        }
     }
 
     /// The mask's words, for writing.

@@ -7,7 +7,6 @@
 //! its C prototype at compile time ([`c_export!`]).
 
 use crate::{cpulist, cpumask::CpumaskMut, export::c_export, park, stats};
-use core::sync::atomic::Ordering;
 use kernel::{bindings, ffi, ffi::c_char, ffi::c_int, page::PAGE_SIZE, prelude::*};
 
 fn parse_errno(e: cpulist::ParseError) -> Error {
@@ -129,14 +128,6 @@ const _: () = {
     assert!(stats::why::OTHER == bindings::CPU_PROXY_WHY_OTHER);
 };
 
-/// Counts a parked CPU leaving its idle sleep, and why (`CPU_PROXY_WHY_*`
-/// bits).
-#[no_mangle]
-extern "C" fn cpu_proxy_note_wakeup(why: ffi::c_uint) {
-    stats::STATS.note_wakeup(why);
-}
-c_export!(cpu_proxy_note_wakeup);
-
 /// Unparks every parked CPU; see `include/linux/cpu_proxy.h`.
 ///
 /// # Safety
@@ -149,15 +140,6 @@ unsafe extern "C" fn cpu_proxy_unpark_all_locked() {
     unsafe { park::unpark_all_locked() };
 }
 c_export!(cpu_proxy_unpark_all_locked);
-
-/// Counts a parked CPU that a `stop_machine()` counted as stopped.
-#[no_mangle]
-extern "C" fn cpu_proxy_note_stop_held() {
-    stats::STATS
-        .stop_machine_held
-        .fetch_add(1, Ordering::Relaxed);
-}
-c_export!(cpu_proxy_note_stop_held);
 
 /// Re-proxies the CPUs that `cpu`, going down, stands in for.
 ///

@@ -7,13 +7,18 @@
 //! it is checked by the type system rather than by convention.
 
 use crate::{
-    cpumask::Cpumask,
+    cpumask::{Cpumask, SharedCpumask},
     loop_ctl,
     plan::Place,
     redirect,
     sys::{cpu::CpuId, warn_once},
 };
 use kernel::{bindings, error::to_result, prelude::*};
+
+/// `EOPNOTSUPP`, which the 6.12 `kernel` crate does not name.
+fn eopnotsupp() -> Error {
+    Error::from_errno(-(bindings::EOPNOTSUPP as kernel::ffi::c_int))
+}
 
 /// Holds `cpu_maps_update_begin()`: no CPU goes online or offline, and no
 /// other park or unpark runs, while this exists.
@@ -51,10 +56,57 @@ impl MapsGuard {
 
     /// Can the CPUs of `set` be parked on this machine? `EOPNOTSUPP`, with
     /// a log line, if not.
+    ///
+    /// The architecture's preconditions (`arch_cpu_proxy_supported()`),
+    /// and for each CPU a tick device the proxy can stand in for: a per-CPU
+    /// device that keeps running in deep idle. One that stops there
+    /// (`CLOCK_EVT_FEAT_C3STOP`, a local APIC timer without ARAT) relies
+    /// on the broadcast device and is never handed over
+    /// (`tick_swap_this_cpu_device()`); a pass would then program it on
+    /// the proxy's hardware. So is a dummy device (the broadcast device
+    /// ticks for it), one without one-shot mode, or one shared with other
+    /// CPUs. A CPU whose tick is still periodic (it came online a tick
+    /// ago) parks: it takes its own periodic tick, and hands its device
+    /// over once the tick goes one-shot (`idle.rs`).
     pub(crate) fn can_park(&self, set: &Cpumask) -> Result {
-        // SAFETY: the lock is held (`self`); `set` is a valid mask of
-        // online CPUs.
-        to_result(unsafe { bindings::cpu_proxy_can_park(set.as_ptr()) })
+        // SAFETY: process context; the architecture's checks.
+        to_result(unsafe { bindings::arch_cpu_proxy_supported() })?;
+        for cpu in set.iter() {
+            // SAFETY: the lock is held (`self`): `cpu` is online, and its
+            // device stays while it is.
+            let dev = unsafe { bindings::cpu_proxy_tick_device(cpu.as_u32()) };
+            // SAFETY: a registered device stays valid while it is the
+            // CPU's tick device; its name is a C string.
+            let Some(dev) = (unsafe { dev.as_ref() }) else {
+                pr_warn!("cannot park CPU{}: it has no tick device\n", cpu.as_u32());
+                return Err(eopnotsupp());
+            };
+            // SAFETY: as above.
+            let name = unsafe { CStr::from_char_ptr(dev.name) };
+            if dev.features & bindings::CLOCK_EVT_FEAT_C3STOP != 0 {
+                pr_warn!(
+                    "cannot park CPU{}: its tick device {} stops in deep idle (no ARAT?); a proxy cannot stand in for it\n",
+                    cpu.as_u32(),
+                    name
+                );
+                return Err(eopnotsupp());
+            }
+            // SAFETY: the device's mask, valid with it, and only read.
+            let mask = unsafe { SharedCpumask::from_raw(dev.cpumask.cast_mut()) };
+            let own = mask.iter().eq(core::iter::once(cpu));
+            if dev.features & bindings::CLOCK_EVT_FEAT_DUMMY != 0
+                || dev.features & bindings::CLOCK_EVT_FEAT_ONESHOT == 0
+                || !own
+            {
+                pr_warn!(
+                    "cannot park CPU{}: its tick device {} is not a one-shot device of its own; a proxy cannot stand in for it\n",
+                    cpu.as_u32(),
+                    name
+                );
+                return Err(eopnotsupp());
+            }
+        }
+        Ok(())
     }
 
     /// A snapshot of `cpu_online_mask`.
@@ -112,23 +164,19 @@ impl MapsGuard {
     /// longest step of a park, and this overlaps it with the rest of the
     /// writer's work. `set_parked(cpu, false)` withdraws it.
     pub(crate) fn wake_early(&self, set: &Cpumask) {
-        // SAFETY: the lock is held (`self`); `set` is a valid mask of
-        // online CPUs, marked parked.
-        unsafe { bindings::cpu_proxy_wake_early(set.as_ptr()) };
+        // SAFETY: the lock is held (`self`), in process context.
+        unsafe { crate::idle::wake_early(set) };
     }
 
     /// Moves the device interrupts that target CPUs of `set` to other
     /// CPUs. Needs `set_parked(cpu, true)` for each first.
     pub(crate) fn irqs_park(&self, set: &Cpumask) -> Result {
-        // SAFETY: the lock is held (`self`); `set` is a valid mask of online
-        // CPUs, marked parked.
-        to_result(unsafe { bindings::cpu_proxy_irqs_park(set.as_ptr()) })
+        crate::irqs::park(self, set)
     }
 
     /// Gives back the interrupts `irqs_park` moved off CPUs of `set`.
     pub(crate) fn irqs_unpark(&self, set: &Cpumask) {
-        // SAFETY: the lock is held (`self`); `set` is a valid mask.
-        unsafe { bindings::cpu_proxy_irqs_unpark(set.as_ptr()) };
+        crate::irqs::unpark(self, set)
     }
 
     /// Starts parking `cpu`: inactive, tasks pushed away. Needs

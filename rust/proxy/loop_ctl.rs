@@ -5,9 +5,8 @@
 //! until it is out ([`leave_set`], [`leave`]), give it a proxy
 //! ([`set_proxy`]).
 //!
-//! The loop itself runs on the parked CPU N, in C (`cpu_proxy_idle()`,
-//! `cpu_proxy_install()` and `cpu_proxy_uninstall()` in
-//! `kernel/cpu_proxy_proxy.c`); this side and that one agree through
+//! The loop itself runs on the parked CPU N (`idle.rs`); this side and
+//! that one agree through
 //! N's `cpu_proxy_want_park` (told to park), its state's `installed`
 //! (in the loop, its tick device handed over), `waking` (the parker is
 //! sending N an interrupt) and `proxy`. Each barrier here names the one
@@ -23,12 +22,10 @@ use crate::{
     sys::{
         atomic::{cpu_relax, smp_mb, smp_wmb, Acquire, Flag, Relaxed, Release},
         cpu::CpuId,
-        percpu::PerCpu,
         sched::{self, PreemptGuard},
         warn_once,
     },
 };
-use core::ptr::addr_of_mut;
 use kernel::{bindings, prelude::*};
 
 /// How long a waiter spins before it sleeps between looks.
@@ -37,13 +34,6 @@ const SPIN_NS: u64 = 200_000;
 const REKICK_NS: u64 = 1_000_000;
 /// Nanoseconds in a second.
 const NSEC_PER_SEC: u64 = 1_000_000_000;
-
-/// Which CPUs are told to park (`cpu_proxy_want_park`).
-fn want_park() -> PerCpu<bool> {
-    // SAFETY: `cpu_proxy_want_park` is defined with `DEFINE_PER_CPU()` in
-    // `kernel/cpu_proxy_proxy.c`; only its address is taken.
-    unsafe { PerCpu::new(addr_of_mut!(bindings::cpu_proxy_want_park)) }
-}
 
 /// A CPU's state as its parker sees it.
 ///
@@ -72,10 +62,7 @@ impl Parker {
 
     /// Told to park (`cpu_proxy_want_park`).
     fn want_park(&self) -> &Flag {
-        // SAFETY: a per-CPU `bool` lives as long as the kernel; it is read
-        // with `READ_ONCE()`/`this_cpu_read()` and written here only, with
-        // `WRITE_ONCE()`.
-        unsafe { Flag::from_ptr(want_park().ptr(self.s.cpu())) }
+        self.s.want_park()
     }
 
     fn unwatched(&self) -> bool {
@@ -91,8 +78,7 @@ impl Parker {
     }
 
     /// In its park loop, its tick device handed over. The acquire pairs
-    /// with the release of `cpu_proxy_install()` and
-    /// `cpu_proxy_uninstall()`.
+    /// with the releases of `install()` and `uninstall()` (`idle.rs`).
     fn in_loop(&self) -> bool {
         self.s.installed().load_acquire(Acquire)
     }
@@ -104,13 +90,13 @@ impl Parker {
     /// Wake the CPU unless `done(self)` already. A CPU that gets into its
     /// park loop meanwhile waits for the interrupt before it halts there,
     /// where the interrupt would count as a wakeup while parked
-    /// (`cpu_proxy_install()` spins while `waking` is set). Returns
+    /// (`install()`, `idle.rs`, spins while `waking` is set). Returns
     /// whether it was done.
     fn wake_unless(&self, done: fn(&Self) -> bool) -> bool {
         // The CPU spins while `waking` is set: no preemption in between.
         let _nopreempt = PreemptGuard::new();
         self.s.waking().store(true, Relaxed);
-        // `waking` before `done` is read; pairs with `cpu_proxy_install()`.
+        // `waking` before `done` is read; pairs with `install()` (`idle.rs`).
         smp_mb();
         let ret = done(self);
         if !ret {
@@ -291,13 +277,13 @@ pub(crate) unsafe fn set_proxy(cpu: CpuId, proxy: Option<CpuId>) {
     // SAFETY: the lock is held, by the function's safety requirements.
     unsafe { p.s.set_proxy(new) };
     // The new proxy stored before `installed` is read, and before the
-    // timers are cancelled. Pairs with `cpu_proxy_install()`: a CPU
+    // timers are cancelled. Pairs with `install()` (`idle.rs`): a CPU
     // installed meanwhile kicks the new proxy, or this sees it installed
     // and kicks it. Pairs with `arm()` (`service.rs`): an old proxy that
     // arms the timer after the cancel below sees the new proxy, and hands
     // the timer over.
     smp_mb();
-    // Pairs with `cpu_proxy_install()`: a timer to move exists.
+    // Pairs with `install()` (`idle.rs`): a timer to move exists.
     if proxy.is_none() || !p.in_loop() {
         return;
     }

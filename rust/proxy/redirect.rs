@@ -50,21 +50,6 @@ fn redirect(s: &CpuState, what: &Atomic) -> bool {
     true
 }
 
-/// Queue a pass for `pc`'s CPU on its proxy, or interrupt the CPU if it
-/// has none; see `kernel/cpu_proxy_rust.h`.
-///
-/// # Safety
-///
-/// `pc` must be a CPU's copy of `cpu_proxy_cpus`.
-#[no_mangle]
-unsafe extern "C" fn cpu_proxy_kick(pc: *mut bindings::cpu_proxy_cpu) {
-    // SAFETY: by the function's safety requirements.
-    if let Some(s) = unsafe { CpuState::from_raw(pc) } {
-        s.kick();
-    }
-}
-c_export!(cpu_proxy_kick);
-
 /// Deliver calls queued for `cpu` to its proxy; see
 /// `include/linux/cpu_proxy.h`. Returns true if the proxy will run them,
 /// false to send the IPI to `cpu`.

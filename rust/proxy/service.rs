@@ -65,7 +65,7 @@ fn runnable(s: &CpuState) -> bool {
 }
 
 /// [`runnable`], or the proxy's timer for N must be (re)armed.
-fn pending(s: &CpuState) -> bool {
+pub(crate) fn pending(s: &CpuState) -> bool {
     runnable(s) || s.moved().load(Relaxed) != 0 || s.rearm().load(Relaxed)
 }
 
@@ -132,7 +132,7 @@ fn service(s: CpuState) {
     loop {
         // The barrier after a failed take orders the read of `halting`
         // after the kick or timer that brought this here; it pairs with
-        // the `smp_store_mb()` of `halting` in `cpu_proxy_idle()`. (For a
+        // the barrier after `halting` in `last_look()` (`idle.rs`). (For a
         // kick `irq_work_single()`'s barrier does it already; this does
         // not rely on it.)
         let owned = match s.take() {
@@ -218,32 +218,6 @@ fn service(s: CpuState) {
         }
     }
 }
-
-/// Would a pass for `pc`'s CPU run something? See
-/// `kernel/cpu_proxy_rust.h`.
-///
-/// # Safety
-///
-/// `pc` must be a CPU's copy of `cpu_proxy_cpus`.
-#[no_mangle]
-unsafe extern "C" fn cpu_proxy_runnable(pc: *mut bindings::cpu_proxy_cpu) -> bool {
-    // SAFETY: by the function's safety requirements.
-    unsafe { CpuState::from_raw(pc) }.is_some_and(|s| runnable(&s))
-}
-c_export!(cpu_proxy_runnable);
-
-/// Does `pc`'s CPU have work for a pass, or its proxy's timer need arming?
-/// See `kernel/cpu_proxy_rust.h`.
-///
-/// # Safety
-///
-/// `pc` must be a CPU's copy of `cpu_proxy_cpus`.
-#[no_mangle]
-unsafe extern "C" fn cpu_proxy_pending(pc: *mut bindings::cpu_proxy_cpu) -> bool {
-    // SAFETY: by the function's safety requirements.
-    unsafe { CpuState::from_raw(pc) }.is_some_and(|s| pending(&s))
-}
-c_export!(cpu_proxy_pending);
 
 /// The state whose field `$f` `$ptr` points to.
 macro_rules! state_of {

@@ -9,19 +9,23 @@
 //! | field                              | access                                  |
 //! |------------------------------------|-----------------------------------------|
 //! | `work`, `resched`, `why`, `moved`  | the kernel's atomics ([`Atomic`])        |
-//! | `installed`, `waking`, `rearm`, `halting` | `READ_ONCE()`/`WRITE_ONCE()`, acquire/release ([`Flag`]) |
+//! | `installed`, `waking`, `rearm`, `halting`, `leaving` | `READ_ONCE()`/`WRITE_ONCE()`, acquire/release ([`Flag`]) |
 //! | `proxy`, `next_event`              | `READ_ONCE()`/`WRITE_ONCE()`            |
 //! | `timer`, `retry`, `kick`           | the hrtimer and irq_work cores'         |
-//! | `native`, `no_softirq`, `softirqs_left`, `bh_since` | plain, by the owner of the CPU's context only ([`Owned`]) |
+//! | `deferred`                         | the llist operations                    |
+//! | `native`, `no_softirq`, `softirqs_left`, `bh_since` | plain, by the owner of the CPU's context only ([`Owner`]) |
+//! | `saved_evt`                        | plain, by the CPU itself only ([`Native`]) |
 //! | `unwatched`                        | plain, under `cpu_proxy_lock()` only (`loop_ctl.rs`) |
 //!
-//! `cpu`, `evt` and the callbacks are set once, at boot; `hw`, `leaving`,
-//! `saved_evt` and `deferred` are C's alone.
+//! `cpu`, `evt` and the callbacks are set once, at boot; `hw` is C's
+//! alone. Beside the state, per CPU: `cpu_proxy_owner` ([`CpuState::owner`]),
+//! `cpu_proxy_want_park` ([`CpuState::want_park`]) and `cpu_proxy_early`
+//! ([`CpuState::early`]).
 
 use crate::{
     protocol::{self, Take},
     sys::{
-        atomic::{self, Atomic, Flag, Kernel, Relaxed},
+        atomic::{self, Atomic, Flag, Int, Kernel, Relaxed},
         cpu::CpuId,
         hrtimer::HrTimer,
         irq_work::IrqWork,
@@ -29,7 +33,7 @@ use crate::{
         warn_once,
     },
 };
-use core::ptr::addr_of_mut;
+use core::{marker::PhantomData, ops::Deref, ptr::addr_of_mut};
 use kernel::bindings;
 
 /// The mechanism's state of every CPU (`cpu_proxy_cpus`).
@@ -37,6 +41,20 @@ fn cpus() -> PerCpu<bindings::cpu_proxy_cpu> {
     // SAFETY: `cpu_proxy_cpus` is defined with `DEFINE_PER_CPU()` in
     // `kernel/cpu_proxy_proxy.c`; only its address is taken.
     unsafe { PerCpu::new(addr_of_mut!(bindings::cpu_proxy_cpus)) }
+}
+
+/// Which CPUs are told to park (`cpu_proxy_want_park`).
+fn want_parks() -> PerCpu<bool> {
+    // SAFETY: `cpu_proxy_want_park` is defined with `DEFINE_PER_CPU()` in
+    // `kernel/cpu_proxy_proxy.c`; only its address is taken.
+    unsafe { PerCpu::new(addr_of_mut!(bindings::cpu_proxy_want_park)) }
+}
+
+/// Which CPUs were woken ahead of their park request (`cpu_proxy_early`).
+fn earlies() -> PerCpu<i32> {
+    // SAFETY: `cpu_proxy_early` is defined with `DEFINE_PER_CPU()` in
+    // `kernel/cpu_proxy_proxy.c`; only its address is taken.
+    unsafe { PerCpu::new(addr_of_mut!(bindings::cpu_proxy_early)) }
 }
 
 /// Who runs each CPU's context (`cpu_proxy_owner`).
@@ -120,6 +138,23 @@ impl CpuState {
         owner_of(self.cpu)
     }
 
+    /// Told to park (`cpu_proxy_want_park`): written by its parker only,
+    /// under `cpu_proxy_lock()` (`loop_ctl.rs`).
+    pub(crate) fn want_park(&self) -> &'static Flag {
+        // SAFETY: a per-CPU `bool` lives as long as the kernel; C reads it
+        // with `READ_ONCE()`/`this_cpu_read()`, and only `loop_ctl.rs`
+        // writes it, with `WRITE_ONCE()`.
+        unsafe { Flag::from_ptr(want_parks().ptr(self.cpu)) }
+    }
+
+    /// `CPU_PROXY_EARLY_*` (`cpu_proxy_early`): woken ahead of its park
+    /// request (`idle.rs`).
+    pub(crate) fn early(&self) -> &'static Int {
+        // SAFETY: a per-CPU `int` lives as long as the kernel; C reads it
+        // with `this_cpu_read()` only, Rust as an `Int`.
+        unsafe { Int::from_ptr(earlies().ptr(self.cpu)) }
+    }
+
     /// Calls were queued for the CPU.
     pub(crate) fn work(&self) -> &'static Atomic {
         // SAFETY: `pc` is valid and `work` only accessed atomically, by
@@ -169,6 +204,20 @@ impl CpuState {
     pub(crate) fn halting(&self) -> &'static Flag {
         // SAFETY: as in `installed()`.
         unsafe { Flag::from_ptr(addr_of_mut!((*self.pc).halting)) }
+    }
+
+    /// The CPU leaves its park loop for a task (`idle.rs`): a
+    /// `stop_machine()` must stop it the usual way (`hold.rs`).
+    pub(crate) fn leaving(&self) -> &'static Flag {
+        // SAFETY: as in `installed()`.
+        unsafe { Flag::from_ptr(addr_of_mut!((*self.pc).leaving)) }
+    }
+
+    /// Hardware-bound work was left for the CPU (`cpu_proxy_defer_native()`).
+    pub(crate) fn has_deferred(&self) -> bool {
+        // SAFETY: `pc` is valid; `deferred` is an llist, which
+        // `llist_empty()` reads locklessly.
+        unsafe { !bindings::cpu_proxy_llist_empty(addr_of_mut!((*self.pc).deferred)) }
     }
 
     /// The CPU's proxy, or -1 (`READ_ONCE()`).
@@ -253,9 +302,92 @@ impl CpuState {
     pub(crate) fn take(&self) -> Result<Owned<'_>, Take> {
         match protocol::take::<Kernel>(self.owner(), || self.halting().load(Relaxed)) {
             // INVARIANT: this CPU took the context, from HALTED, just now.
-            Take::Taken => Ok(Owned { s: self }),
+            Take::Taken => Ok(Owned {
+                o: Owner::new(self),
+            }),
             other => Err(other),
         }
+    }
+}
+
+/// The fields only the owner of the CPU's context touches: the CPU
+/// itself while it runs ([`Native`]), or the proxy that took the context
+/// for a pass ([`Owned`]).
+///
+/// # Invariants
+///
+/// The holder owns the CPU's context, interrupts off, for the life of the
+/// `Owner`: no one else touches `native`, `no_softirq`, `softirqs_left`
+/// or `bh_since` meanwhile. Not `Send`.
+pub(crate) struct Owner<'a> {
+    s: CpuState,
+    _life: PhantomData<(&'a CpuState, *mut ())>,
+}
+
+impl Owner<'_> {
+    fn new(s: &CpuState) -> Self {
+        Self {
+            s: *s,
+            _life: PhantomData,
+        }
+    }
+
+    /// The owner of the CPU's context in a pass for it.
+    ///
+    /// # Safety
+    ///
+    /// The caller runs a pass for `s`'s CPU (it owns the CPU's context,
+    /// interrupts off) for the life of the result.
+    pub(crate) unsafe fn in_pass(s: CpuState) -> Self {
+        // INVARIANT: by the function's safety requirements.
+        Self::new(&s)
+    }
+
+    /// Whether a pass left work only the CPU may run.
+    pub(crate) fn native(&self) -> bool {
+        // SAFETY: `pc` is valid, and only the owner touches `native`, by
+        // the type's invariants.
+        unsafe { (*self.s.pc).native }
+    }
+
+    pub(crate) fn set_native(&self, v: bool) {
+        // SAFETY: as in `native()`.
+        unsafe { (*self.s.pc).native = v };
+    }
+
+    /// Take the flag a pass sets when it left work only the CPU may run.
+    pub(crate) fn take_native(&self) -> bool {
+        let v = self.native();
+        self.set_native(false);
+        v
+    }
+
+    /// Whether the last pass left the CPU's softirqs pending.
+    pub(crate) fn softirqs_left(&self) -> bool {
+        // SAFETY: as in `native()`.
+        unsafe { (*self.s.pc).softirqs_left }
+    }
+
+    pub(crate) fn set_softirqs_left(&self, v: bool) {
+        // SAFETY: as in `native()`.
+        unsafe { (*self.s.pc).softirqs_left = v };
+    }
+
+    /// Whether the next pass must leave the CPU's softirqs pending.
+    pub(crate) fn set_no_softirq(&self, v: bool) {
+        // SAFETY: as in `native()`.
+        unsafe { (*self.s.pc).no_softirq = v };
+    }
+
+    /// Since when passes left the CPU's softirqs pending (0: they did not).
+    pub(crate) fn bh_since(&self) -> u64 {
+        // SAFETY: as in `native()`.
+        unsafe { (*self.s.pc).bh_since }
+    }
+
+    pub(crate) fn set_bh_since(&self, t: u64) {
+        // SAFETY: as in `native()`.
+        unsafe { (*self.s.pc).bh_since = t };
     }
 }
 
@@ -274,13 +406,18 @@ impl CpuState {
 /// # Invariants
 ///
 /// The CPU's owner is `PROXY`, set by this CPU, which keeps it until the
-/// `Owned` is dropped: no one else touches the fields only an owner may
-/// (`native`, `no_softirq`, `softirqs_left`, `bh_since`) meanwhile. Not
-/// `Send`: it is given back on the CPU that took it, with interrupts off
-/// throughout.
+/// `Owned` is dropped ([`Owner`]'s invariants hold meanwhile). It is given
+/// back on the CPU that took it, with interrupts off throughout.
 #[must_use = "dropping it gives the context back at once"]
 pub(crate) struct Owned<'a> {
-    s: &'a CpuState,
+    o: Owner<'a>,
+}
+
+impl<'a> Deref for Owned<'a> {
+    type Target = Owner<'a>;
+    fn deref(&self) -> &Owner<'a> {
+        &self.o
+    }
 }
 
 impl Owned<'_> {
@@ -289,37 +426,7 @@ impl Owned<'_> {
     pub(crate) fn run_pass(&self) {
         // SAFETY: this CPU owns the CPU's context, by the type's
         // invariants, with interrupts off.
-        unsafe { bindings::cpu_proxy_run_pass(self.s.pc) };
-    }
-
-    /// Take the flag a pass sets when it left work only the CPU may run.
-    pub(crate) fn take_native(&self) -> bool {
-        // SAFETY: `pc` is valid, and only the owner touches `native`, by
-        // the type's invariants.
-        unsafe { core::mem::replace(&mut (*self.s.pc).native, false) }
-    }
-
-    /// Whether the last pass left the CPU's softirqs pending.
-    pub(crate) fn softirqs_left(&self) -> bool {
-        // SAFETY: as in `take_native()`.
-        unsafe { (*self.s.pc).softirqs_left }
-    }
-
-    /// Whether the next pass must leave the CPU's softirqs pending.
-    pub(crate) fn set_no_softirq(&self, v: bool) {
-        // SAFETY: as in `take_native()`.
-        unsafe { (*self.s.pc).no_softirq = v };
-    }
-
-    /// Since when passes left the CPU's softirqs pending (0: they did not).
-    pub(crate) fn bh_since(&self) -> u64 {
-        // SAFETY: as in `take_native()`.
-        unsafe { (*self.s.pc).bh_since }
-    }
-
-    pub(crate) fn set_bh_since(&self, t: u64) {
-        // SAFETY: as in `take_native()`.
-        unsafe { (*self.s.pc).bh_since = t };
+        unsafe { bindings::cpu_proxy_run_pass(self.o.s.pc) };
     }
 
     /// Give the context back now: see the type's documentation.
@@ -330,6 +437,71 @@ impl Owned<'_> {
 
 impl Drop for Owned<'_> {
     fn drop(&mut self) {
-        protocol::give_back::<Kernel>(self.s.owner());
+        protocol::give_back::<Kernel>(self.o.s.owner());
+    }
+}
+
+/// The CPU itself, in its park loop, owning its context (`NATIVE`): the
+/// idle task, interrupts off.
+///
+/// # Invariants
+///
+/// Made on the CPU, by its idle task, with interrupts off, which stay off
+/// for the life of the `Native` except inside the halt
+/// ([`Native::halt`]), which gives the context to the proxy and takes it
+/// back before it returns. [`Owner`]'s invariants hold outside the halt,
+/// and `saved_evt` is touched by this CPU only.
+pub(crate) struct Native<'a> {
+    o: Owner<'a>,
+}
+
+impl<'a> Deref for Native<'a> {
+    type Target = Owner<'a>;
+    fn deref(&self) -> &Owner<'a> {
+        &self.o
+    }
+}
+
+impl<'a> Native<'a> {
+    /// # Safety
+    ///
+    /// `s` is this CPU's state, and the caller is its idle task, with
+    /// interrupts off, owning its context (`NATIVE`).
+    pub(crate) unsafe fn new(s: &'a CpuState) -> Self {
+        // INVARIANT: by the function's safety requirements.
+        Self { o: Owner::new(s) }
+    }
+
+    /// Run one pass as the CPU, on itself (`cpu_proxy_run_pass_native()`).
+    pub(crate) fn run_pass(&self) {
+        // SAFETY: this is the CPU, owning its context with interrupts off,
+        // by the type's invariants.
+        unsafe { bindings::cpu_proxy_run_pass_native(self.o.s.pc) };
+    }
+
+    /// Give the context to the proxy and sleep until an interrupt, then
+    /// take it back (`cpu_proxy_halt()`).
+    pub(crate) fn halt(&self) {
+        // SAFETY: as in `run_pass()`.
+        unsafe { bindings::cpu_proxy_halt(self.o.s.pc) };
+    }
+
+    /// The CPU's own tick device, while the stand-in replaces it (null:
+    /// not handed over yet).
+    pub(crate) fn saved_evt(&self) -> *mut bindings::clock_event_device {
+        // SAFETY: `pc` is valid, and only this CPU touches `saved_evt`, by
+        // the type's invariants.
+        unsafe { (*self.o.s.pc).saved_evt }
+    }
+
+    pub(crate) fn set_saved_evt(&self, evt: *mut bindings::clock_event_device) {
+        // SAFETY: as in `saved_evt()`.
+        unsafe { (*self.o.s.pc).saved_evt = evt };
+    }
+
+    /// The stand-in tick device.
+    pub(crate) fn evt(&self) -> *mut bindings::clock_event_device {
+        // SAFETY: `pc` is valid; only the address of `evt` is taken.
+        unsafe { addr_of_mut!((*self.o.s.pc).evt) }
     }
 }

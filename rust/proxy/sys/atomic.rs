@@ -27,6 +27,8 @@
 //! | [`smp_mb`], [`smp_wmb`]     | `smp_mb()`, `smp_wmb()`      |
 //! | [`read_once`], [`write_once`] | `READ_ONCE()`, `WRITE_ONCE()` of an `int` |
 //! | [`Flag`]                    | `READ_ONCE()`, `WRITE_ONCE()`, `smp_load_acquire()`, `smp_store_release()` of a `bool` |
+//! | [`Int`]                     | the same, and `cmpxchg()`, of an `int` |
+//! | [`smp_mb_before_atomic`], [`smp_mb_after_atomic`] | `smp_mb__before_atomic()`, `smp_mb__after_atomic()` |
 //!
 //! [`Kernel`] instantiates the ownership protocol ([`crate::protocol`])
 //! with these operations; the host's loom model instantiates it with C11's.
@@ -127,6 +129,20 @@ pub(crate) fn smp_wmb() {
     unsafe { bindings::cpu_proxy_smp_wmb() }
 }
 
+/// `smp_mb__before_atomic()`: orders what comes before against the
+/// non-value-returning atomic (bit) operation that follows.
+pub(crate) fn smp_mb_before_atomic() {
+    // SAFETY: a barrier; no memory is accessed.
+    unsafe { bindings::cpu_proxy_smp_mb__before_atomic() }
+}
+
+/// `smp_mb__after_atomic()`: orders the non-value-returning atomic (bit)
+/// operation before it against what follows.
+pub(crate) fn smp_mb_after_atomic() {
+    // SAFETY: a barrier; no memory is accessed.
+    unsafe { bindings::cpu_proxy_smp_mb__after_atomic() }
+}
+
 /// `cpu_relax()`.
 pub(crate) fn cpu_relax() {
     // SAFETY: a pause hint; no memory is accessed.
@@ -200,6 +216,60 @@ impl Flag {
     pub(crate) fn store_release(&self, v: bool, _: Release) {
         // SAFETY: as in `load()`.
         unsafe { bindings::cpu_proxy_store_release_bool(self.0.get(), v) }
+    }
+}
+
+/// A C `int` that C and Rust share.
+///
+/// # Invariants
+///
+/// Every access to the `int` while others may access it, from C or Rust,
+/// is `READ_ONCE()`/`WRITE_ONCE()`, `smp_load_acquire()`,
+/// `smp_store_release()` or `cmpxchg()`.
+#[repr(transparent)]
+pub(crate) struct Int(Opaque<c_int>);
+
+impl Int {
+    /// The `int` at `ptr`, for `'a`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to an `int` that stays valid for `'a`, and that
+    /// every other user accesses as the type's invariants say.
+    pub(crate) unsafe fn from_ptr<'a>(ptr: *mut c_int) -> &'a Self {
+        // SAFETY: `Int` is a transparent wrapper of an `int`, valid for
+        // `'a` by the function's safety requirements.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    /// `READ_ONCE()`.
+    pub(crate) fn load(&self, _: Relaxed) -> i32 {
+        // SAFETY: the `int` is valid for `&self`, by the type's invariants.
+        unsafe { bindings::cpu_proxy_read_once_int(self.0.get()) }
+    }
+
+    /// `smp_load_acquire()`.
+    pub(crate) fn load_acquire(&self, _: Acquire) -> i32 {
+        // SAFETY: as in `load()`.
+        unsafe { bindings::cpu_proxy_load_acquire_int(self.0.get()) }
+    }
+
+    /// `WRITE_ONCE()`.
+    pub(crate) fn store(&self, v: i32, _: Relaxed) {
+        // SAFETY: as in `load()`.
+        unsafe { bindings::cpu_proxy_write_once_int(self.0.get(), v) }
+    }
+
+    /// `smp_store_release()`.
+    pub(crate) fn store_release(&self, v: i32, _: Release) {
+        // SAFETY: as in `load()`.
+        unsafe { bindings::cpu_proxy_store_release_int(self.0.get(), v) }
+    }
+
+    /// `cmpxchg()`: fully ordered if it succeeds. Returns the old value.
+    pub(crate) fn cmpxchg(&self, old: i32, new: i32, _: Full) -> i32 {
+        // SAFETY: as in `load()`.
+        unsafe { bindings::cpu_proxy_cmpxchg_int(self.0.get(), old, new) }
     }
 }
 

@@ -35,6 +35,15 @@ impl CpuId {
         u32::try_from(id).ok().and_then(Self::from_u32)
     }
 
+    /// This CPU (`smp_processor_id()`): the caller cannot migrate (a debug
+    /// kernel checks).
+    pub(crate) fn this() -> Self {
+        // SAFETY: reads this CPU's id.
+        let id = unsafe { bindings::cpu_proxy_smp_processor_id() };
+        // INVARIANT: the CPU this runs on is possible.
+        Self(id as u32)
+    }
+
     /// The id as C's `unsigned int`.
     pub(crate) fn as_u32(self) -> c_uint {
         self.0

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Device interrupts of parked CPUs: moved off as CPUs park ([`park`]),
+//! given back as they unpark ([`unpark`]).
+//!
+//! A parked CPU should take no device interrupt: one would wake it. Every
+//! requested, movable (not per-CPU, not managed) interrupt that targets a
+//! CPU being parked gets the active, unparked part of its affinity, or all
+//! active unparked CPUs if that part is empty, and its affinity is
+//! remembered. An interrupt the chip refuses to move stays, and is served
+//! by its CPU (counted as a wakeup). As the CPU unparks, each interrupt
+//! gets its affinity back, unless it was set again meanwhile (through
+//! `/proc/irq`, by its driver, or because the interrupt was freed and its
+//! number reused): that later choice stands.
+//!
+//! The C side (`kernel/cpu_proxy_glue.c`) walks the interrupts under the
+//! sparse interrupt lock and reads each one's state under its lock; what
+//! moves, where, and what is given back is decided here.
+//!
+//! Context: process context, `cpu_proxy_lock()` held ([`MapsGuard`]).
+
+use crate::{cpumask::Cpumask, hotplug::MapsGuard, sys::cpu::CpuId};
+use core::{cell::UnsafeCell, ptr::addr_of};
+use kernel::{alloc::KVec, bindings, prelude::*};
+
+/// An interrupt moved off a parked CPU.
+struct Moved {
+    irq: u32,
+    /// The parked CPU it targeted.
+    cpu: u32,
+    /// Its affinity before.
+    saved: Cpumask,
+    /// The affinity parking gave it.
+    moved: Cpumask,
+}
+
+impl Moved {
+    fn new() -> Result<Self> {
+        Ok(Self {
+            irq: 0,
+            cpu: 0,
+            saved: Cpumask::new()?,
+            moved: Cpumask::new()?,
+        })
+    }
+}
+
+/// The interrupts moved off parked CPUs; a slot is `None` once given
+/// back, and used again by the next park, so that giving back needs no
+/// memory.
+///
+/// # Invariants
+///
+/// Accessed only under `cpu_proxy_lock()`, through [`MovedIrqs::get`],
+/// which [`park`] and [`unpark`] call once each and do not nest.
+struct MovedIrqs(UnsafeCell<KVec<Option<Moved>>>);
+
+// SAFETY: only accessed under `cpu_proxy_lock()`, by the type's
+// invariants: never by two threads at once.
+unsafe impl Sync for MovedIrqs {}
+
+impl MovedIrqs {
+    /// # Safety
+    ///
+    /// The caller holds no other reference from this function (no
+    /// nesting): the lock, which `_guard` holds, keeps other threads out.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn get<'a>(&'a self, _guard: &'a MapsGuard) -> &'a mut KVec<Option<Moved>> {
+        // SAFETY: the lock is held (`_guard`), and the caller holds no
+        // other reference, by the function's safety requirements.
+        unsafe { &mut *self.0.get() }
+    }
+}
+
+static MOVED: MovedIrqs = MovedIrqs(UnsafeCell::new(KVec::new()));
+
+/// Walks the interrupts in use under the sparse interrupt lock.
+struct SparseLock;
+
+impl SparseLock {
+    fn lock() -> Self {
+        // SAFETY: process context; released on drop.
+        unsafe { bindings::cpu_proxy_irqs_lock() };
+        Self
+    }
+
+    /// The interrupt numbers in use, ascending (`for_each_active_irq()`).
+    fn irqs(&self) -> impl Iterator<Item = u32> + '_ {
+        // SAFETY: `nr_irqs` is fixed once interrupts are set up, at boot.
+        let nr = u32::try_from(unsafe { bindings::nr_irqs }).unwrap_or(0);
+        // SAFETY: reads the sparse interrupt tree, whose lock is held.
+        let mut next = unsafe { bindings::cpu_proxy_irq_next(0) };
+        core::iter::from_fn(move || {
+            if next >= nr {
+                return None;
+            }
+            let irq = next;
+            // SAFETY: as above.
+            next = unsafe { bindings::cpu_proxy_irq_next(irq + 1) };
+            Some(irq)
+        })
+    }
+}
+
+impl Drop for SparseLock {
+    fn drop(&mut self) {
+        // SAFETY: taken in `lock()`.
+        unsafe { bindings::cpu_proxy_irqs_unlock() };
+    }
+}
+
+/// `irq_set_affinity()`; true if it moved.
+fn set_affinity(irq: u32, mask: &Cpumask) -> bool {
+    // SAFETY: process context; `mask` is valid.
+    unsafe { bindings::irq_set_affinity(irq, mask.as_ptr()) == 0 }
+}
+
+/// Move the device interrupts that target CPUs of `set` (already in
+/// `cpu_parked_mask`) off them: one walk over the interrupts for the whole
+/// set, as the hotplug core walks them. `ENOMEM`, with nothing moved, if
+/// memory runs out.
+pub(crate) fn park(guard: &MapsGuard, set: &Cpumask) -> Result {
+    // SAFETY: the lock is held (`guard`), so neither mask changes.
+    let (parked, active) = unsafe {
+        (
+            Cpumask::copy_of(addr_of!(bindings::__cpu_parked_mask))?,
+            Cpumask::copy_of(addr_of!(bindings::__cpu_active_mask))?,
+        )
+    };
+    let mut moved = KVec::new();
+    let mut spare: Option<Moved> = None;
+    let walk = SparseLock::lock();
+    let mut result = Ok(());
+
+    for irq in walk.irqs() {
+        let mut m = match spare.take().map_or_else(Moved::new, Ok) {
+            Ok(m) => m,
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        };
+        // SAFETY: the sparse lock is held; both masks are valid.
+        let cpu =
+            unsafe { bindings::cpu_proxy_irq_target(irq, set.as_ptr(), m.saved.as_mut_ptr()) };
+        let Some(cpu) = CpuId::from_i32(cpu) else {
+            spare = Some(m);
+            continue;
+        };
+        m.moved.assign_and_not(&m.saved, &parked);
+        m.moved.and_assign(&active);
+        if m.moved.is_empty() {
+            m.moved.assign_and_not(&active, &parked);
+        }
+        if !set_affinity(irq, &m.moved) {
+            spare = Some(m);
+            continue;
+        }
+        m.irq = irq;
+        m.cpu = cpu.as_u32();
+        if let Err(e) = moved.push(m, GFP_KERNEL) {
+            result = Err(e.into());
+            break;
+        }
+    }
+    // SAFETY: the lock is held (`guard`); the only reference.
+    let list = unsafe { MOVED.get(guard) };
+    let free = list.iter().filter(|slot| slot.is_none()).count();
+    if result.is_ok() && moved.len() > free {
+        result = list
+            .reserve(moved.len() - free, GFP_KERNEL)
+            .map_err(Into::into);
+    }
+    if result.is_err() {
+        for m in moved.iter() {
+            set_affinity(m.irq, &m.saved);
+        }
+        return result;
+    }
+    drop(walk);
+    for m in moved {
+        match list.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(m),
+            // Reserved above: cannot fail.
+            None => {
+                let _ = list.push(Some(m), GFP_KERNEL);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Give back the interrupts [`park`] moved off CPUs of `set`, now active
+/// again, unless set again meanwhile.
+pub(crate) fn unpark(guard: &MapsGuard, set: &Cpumask) {
+    let _walk = SparseLock::lock();
+    // SAFETY: the lock is held (`guard`); the only reference.
+    let list = unsafe { MOVED.get(guard) };
+    for slot in list.iter_mut() {
+        let Some(m) = slot.as_ref() else {
+            continue;
+        };
+        if !set.test(m.cpu) {
+            continue;
+        }
+        // SAFETY: the sparse lock is held; the mask is valid.
+        if unsafe { bindings::cpu_proxy_irq_has_affinity(m.irq, m.moved.as_ptr()) } {
+            set_affinity(m.irq, &m.saved);
+        }
+        *slot = None;
+    }
+}

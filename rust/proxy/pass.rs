@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A pass: what an interrupt on idle N does, run as N, on N itself
+//! (`idle.rs`) or on its proxy's hardware (`service.rs`).
+//!
+//! The pass's entry and exit are C (`cpu_proxy_pass()` in
+//! `kernel/cpu_proxy_proxy.c`: context tracking, lockdep, the interrupt
+//! registers, `irq_enter_rcu()`/`irq_exit_rcu()`, N's bottom halves).
+//! What runs inside, in what order, and what is left for N to run itself
+//! is decided here: [`cpu_proxy_pass_irq`] in hard interrupt context,
+//! [`cpu_proxy_pass_done`] after `irq_exit_rcu()` has run N's softirqs.
+//!
+//! Context: a pass, as N, interrupts off; the caller owns N's context.
+
+use crate::{
+    export::c_export,
+    state::{CpuState, Owner},
+    stats,
+    sys::{
+        atomic::{smp_mb, Full, Relaxed},
+        cpu::CpuId,
+    },
+};
+use core::ptr::addr_of_mut;
+use kernel::bindings;
+
+/// The owner of the pass's CPU, for the length of a pass.
+///
+/// # Safety
+///
+/// `pc` is a CPU's copy of `cpu_proxy_cpus`, and the caller runs a pass
+/// for it (it owns the CPU's context, interrupts off).
+unsafe fn in_pass<'a>(pc: *mut bindings::cpu_proxy_cpu) -> Option<(CpuState, Owner<'a>)> {
+    // SAFETY: by the function's safety requirements.
+    let s = unsafe { CpuState::from_raw(pc) }?;
+    // SAFETY: the caller owns the context, interrupts off, by the
+    // function's safety requirements.
+    Some((s, unsafe { Owner::in_pass(s) }))
+}
+
+/// The pass's hard interrupt part: what was left for N (on N itself),
+/// N's queued calls, its irq_work, its tick. `proxied`: on the proxy.
+///
+/// # Safety
+///
+/// A pass for `pc`'s CPU runs, between `irq_enter_rcu()` and
+/// `irq_exit_rcu()`.
+#[no_mangle]
+unsafe extern "C" fn cpu_proxy_pass_irq(pc: *mut bindings::cpu_proxy_cpu, proxied: bool) {
+    // SAFETY: a pass runs, by the function's safety requirements.
+    let Some((s, _owner)) = (unsafe { in_pass(pc) }) else {
+        return;
+    };
+    // What passes deferred to N; N runs it itself, first.
+    if !proxied {
+        // SAFETY: on N, in a pass, as the function requires.
+        unsafe { bindings::cpu_proxy_run_deferred(pc) };
+    }
+    s.work().store(0, Relaxed);
+    // Cleared before the queue is taken; pairs with the barrier of
+    // `protocol::redirect()`, which the senders of `redirect.rs` run.
+    smp_mb();
+    // SAFETY: hard interrupt context, as N: N's call queue and irq_work.
+    unsafe {
+        bindings::generic_smp_call_function_single_interrupt();
+        bindings::irq_work_run();
+    }
+    // SAFETY: reads the clock.
+    if s.next_event() <= unsafe { bindings::ktime_get() } {
+        s.set_next_event(i64::MAX);
+        // SAFETY: `pc` is valid; `evt` is N's stand-in tick device, whose
+        // handler the tick core set when it installed it, and which runs
+        // as N, in hard interrupt context, as here.
+        unsafe {
+            let evt = addr_of_mut!((*pc).evt);
+            if let Some(handler) = (*evt).event_handler {
+                handler(evt);
+            }
+        }
+    }
+}
+c_export!(cpu_proxy_pass_irq);
+
+/// The pass's end, after N's softirqs: what is left for N, and the idle
+/// task's re-check of its tick.
+///
+/// # Safety
+///
+/// A pass for `pc`'s CPU runs, after `irq_exit_rcu()`, RCU watching.
+#[no_mangle]
+unsafe extern "C" fn cpu_proxy_pass_done(pc: *mut bindings::cpu_proxy_cpu) {
+    // SAFETY: a pass runs, by the function's safety requirements.
+    let Some((s, owner)) = (unsafe { in_pass(pc) }) else {
+        return;
+    };
+    // SAFETY: reads N's pending softirqs, as N.
+    let softirqs_left = unsafe { bindings::cpu_proxy_local_softirq_pending() } != 0;
+    owner.set_softirqs_left(softirqs_left);
+    // What the pass counted, folded as an idle CPU folds it.
+    // SAFETY: as N, interrupts off.
+    unsafe { bindings::vmstat_parked(false) };
+    // A redirected resched: run something, or just re-evaluate timers.
+    // SAFETY: as N, interrupts off.
+    if s.resched().xchg(0, Full) != 0 && unsafe { bindings::sched_parked_idle_drop_resched() } {
+        need_native(&s, &owner, stats::why::TASK);
+    }
+    // SAFETY: reads N's idle task's flags, as N.
+    if unsafe { bindings::cpu_proxy_need_resched() } {
+        need_native(&s, &owner, stats::why::TASK);
+    } else if !softirqs_left {
+        // SAFETY: as N's idle task, interrupts off, RCU watching.
+        unsafe { bindings::tick_nohz_idle_stop_tick() };
+    }
+}
+c_export!(cpu_proxy_pass_done);
+
+/// N must run something itself (`why`, `CPU_PROXY_WHY_*`): the owner of
+/// the pass wakes it once the pass is over, and it counts why.
+fn need_native(s: &CpuState, owner: &Owner<'_>, why: u32) {
+    owner.set_native(true);
+    s.why().or(why as i32, Relaxed);
+}
+
+/// A pass found work only the parked CPU may run; see
+/// `include/linux/cpu_proxy.h`. Context: a pass, as N.
+#[no_mangle]
+extern "C" fn cpu_proxy_need_native(why: u32) {
+    let s = CpuState::of(CpuId::this());
+    // SAFETY: called in a pass, as its CPU: the caller owns its context.
+    let owner = unsafe { Owner::in_pass(s) };
+    need_native(&s, &owner, why);
+}
+c_export!(cpu_proxy_need_native);
+
+/// irq_work was queued in a pass; see `include/linux/cpu_proxy.h`.
+///
+/// The pass queued it as N, whose interrupt for it would be the proxy's
+/// own (a self-IPI on the proxy's hardware): the proxy looks at N's lists
+/// again once the pass is over, instead. Context: a pass, as N.
+#[no_mangle]
+extern "C" fn cpu_proxy_raise_irq_work() {
+    CpuState::of(CpuId::this()).work().store(1, Relaxed);
+}
+c_export!(cpu_proxy_raise_irq_work);
