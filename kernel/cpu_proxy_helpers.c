@@ -22,6 +22,7 @@
 #include <linux/preempt.h>
 #include <linux/smp.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/idle.h>
 #include <linux/sched/signal.h>
 #include <asm/processor.h>
@@ -262,6 +263,12 @@ notrace bool cpu_proxy_llist_empty(const struct llist_head *head)
 notrace bool cpu_proxy_need_resched(void)
 {
 	return need_resched();
+}
+
+/* local_clock(). */
+notrace u64 cpu_proxy_local_clock(void)
+{
+	return local_clock();
 }
 
 /* local_softirq_pending(). */

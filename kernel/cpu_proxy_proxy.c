@@ -402,7 +402,7 @@ void cpu_proxy_run_pass_native(struct cpu_proxy_cpu *pc)
  * machine-wide, and hide a stall of N's bound pools, which work for N
  * now relies on.
  */
-void cpu_proxy_halt(struct cpu_proxy_cpu *pc)
+notrace void cpu_proxy_halt(struct cpu_proxy_cpu *pc)
 {
 	atomic_t *owner = this_cpu_ptr(&cpu_proxy_owner);
 	unsigned int cpu = pc->cpu;
@@ -416,6 +416,8 @@ void cpu_proxy_halt(struct cpu_proxy_cpu *pc)
 	cpu_proxy_claim_slow(false);
 	ct_cpuidle_exit();
 }
+
+NOKPROBE_SYMBOL(cpu_proxy_halt);
 
 /* Test hook, before N's last look at its work (rust/proxy/idle.rs). */
 void cpu_proxy_test_look(struct cpu_proxy_cpu *pc)

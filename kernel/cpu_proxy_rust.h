@@ -156,6 +156,7 @@ unsigned int cpu_proxy_cpumask_next(int n, const struct cpumask *m);
 bool cpu_proxy_llist_empty(const struct llist_head *head);
 bool cpu_proxy_need_resched(void);
 unsigned int cpu_proxy_local_softirq_pending(void);
+u64 cpu_proxy_local_clock(void);
 bool cpu_proxy_idle_need_resched(unsigned int cpu);
 bool cpu_proxy_current_clr_polling_and_test(void);
 void cpu_proxy_current_clr_polling(void);

@@ -154,6 +154,10 @@ extern "C" fn cpu_proxy_unstop_parked() {
         // (`idle.rs`).
         smp_mb_before_atomic();
         held.clear(cpu);
+        // Released before the CPU's flags are read; pairs with
+        // `leave_for_task()` (`idle.rs`): either it sees itself released
+        // and leaves, or this sees what it leaves for and wakes it.
+        smp_mb_after_atomic();
         // SAFETY: reads the flags of a possible CPU's idle task.
         let resched = unsafe { bindings::cpu_proxy_idle_need_resched(cpu.as_u32()) };
         if !CpuState::of(cpu).want_park().load(Relaxed) || resched {

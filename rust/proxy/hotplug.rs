@@ -75,15 +75,19 @@ impl MapsGuard {
             // SAFETY: the lock is held (`self`): `cpu` is online, and its
             // device stays while it is.
             let dev = unsafe { bindings::cpu_proxy_tick_device(cpu.as_u32()) };
-            // SAFETY: a registered device stays valid while it is the
-            // CPU's tick device; its name is a C string.
-            let Some(dev) = (unsafe { dev.as_ref() }) else {
+            if dev.is_null() {
                 pr_warn!("cannot park CPU{}: it has no tick device\n", cpu.as_u32());
                 return Err(eopnotsupp());
-            };
-            // SAFETY: as above.
-            let name = unsafe { CStr::from_char_ptr(dev.name) };
-            if dev.features & bindings::CLOCK_EVT_FEAT_C3STOP != 0 {
+            }
+            // SAFETY: a registered device stays valid while it is the
+            // CPU's tick device. Its features, name and mask are set
+            // before it is registered and not written after; they are
+            // read through the pointer, with no reference to the device,
+            // whose other fields its CPU writes meanwhile.
+            let (features, name, mask) = unsafe { ((*dev).features, (*dev).name, (*dev).cpumask) };
+            // SAFETY: the device's name is a C string, as long-lived as it.
+            let name = unsafe { CStr::from_char_ptr(name) };
+            if features & bindings::CLOCK_EVT_FEAT_C3STOP != 0 {
                 pr_warn!(
                     "cannot park CPU{}: its tick device {} stops in deep idle (no ARAT?); a proxy cannot stand in for it\n",
                     cpu.as_u32(),
@@ -92,10 +96,10 @@ impl MapsGuard {
                 return Err(eopnotsupp());
             }
             // SAFETY: the device's mask, valid with it, and only read.
-            let mask = unsafe { SharedCpumask::from_raw(dev.cpumask.cast_mut()) };
+            let mask = unsafe { SharedCpumask::from_raw(mask.cast_mut()) };
             let own = mask.iter().eq(core::iter::once(cpu));
-            if dev.features & bindings::CLOCK_EVT_FEAT_DUMMY != 0
-                || dev.features & bindings::CLOCK_EVT_FEAT_ONESHOT == 0
+            if features & bindings::CLOCK_EVT_FEAT_DUMMY != 0
+                || features & bindings::CLOCK_EVT_FEAT_ONESHOT == 0
                 || !own
             {
                 pr_warn!(

@@ -130,7 +130,7 @@ fn may_leave(s: &CpuState) -> bool {
 /// wake a halted CPU again. Returns with interrupts on.
 fn poll_soon(s: &CpuState) {
     let early = s.early();
-    let end = sched::ktime_get_ns().saturating_add(SOON_NS);
+    let end = sched::local_clock().saturating_add(SOON_NS);
     let mut next = EARLY_NONE;
 
     // Fully ordered: polling before the request is read.
@@ -149,7 +149,7 @@ fn poll_soon(s: &CpuState) {
             break;
         }
         // Not told in time: halt as usual until it is.
-        if sched::ktime_get_ns() > end {
+        if sched::local_clock() > end {
             break;
         }
         cpu_relax();

@@ -19,8 +19,15 @@
 //!
 //! Context: process context, `cpu_proxy_lock()` held ([`MapsGuard`]).
 
-use crate::{cpumask::Cpumask, hotplug::MapsGuard, sys::cpu::CpuId};
-use core::{cell::UnsafeCell, ptr::addr_of};
+use crate::{
+    cpumask::Cpumask,
+    hotplug::MapsGuard,
+    sys::{cpu::CpuId, warn_once},
+};
+use core::{
+    cell::{Cell, UnsafeCell},
+    ptr::addr_of,
+};
 use kernel::{alloc::KVec, bindings, prelude::*};
 
 /// An interrupt moved off a parked CPU.
@@ -32,6 +39,8 @@ struct Moved {
     saved: Cpumask,
     /// The affinity parking gave it.
     moved: Cpumask,
+    /// Moved by the park under way, which undoes it if it fails.
+    fresh: bool,
 }
 
 impl Moved {
@@ -41,38 +50,52 @@ impl Moved {
             cpu: 0,
             saved: Cpumask::new()?,
             moved: Cpumask::new()?,
+            fresh: false,
         })
     }
 }
 
 /// The interrupts moved off parked CPUs; a slot is `None` once given
-/// back, and used again by the next park, so that giving back needs no
+/// back, and used again by a later park, so that giving back needs no
 /// memory.
 ///
 /// # Invariants
 ///
-/// Accessed only under `cpu_proxy_lock()`, through [`MovedIrqs::get`],
-/// which [`park`] and [`unpark`] call once each and do not nest.
-struct MovedIrqs(UnsafeCell<KVec<Option<Moved>>>);
+/// `list` is accessed only under `cpu_proxy_lock()`, through
+/// [`MovedIrqs::with`], which does not nest (`busy`).
+struct MovedIrqs {
+    list: UnsafeCell<KVec<Option<Moved>>>,
+    busy: Cell<bool>,
+}
 
 // SAFETY: only accessed under `cpu_proxy_lock()`, by the type's
 // invariants: never by two threads at once.
 unsafe impl Sync for MovedIrqs {}
 
 impl MovedIrqs {
-    /// # Safety
-    ///
-    /// The caller holds no other reference from this function (no
-    /// nesting): the lock, which `_guard` holds, keeps other threads out.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn get<'a>(&'a self, _guard: &'a MapsGuard) -> &'a mut KVec<Option<Moved>> {
-        // SAFETY: the lock is held (`_guard`), and the caller holds no
-        // other reference, by the function's safety requirements.
-        unsafe { &mut *self.0.get() }
+    /// Run `f` on the list, under the lock `_guard` holds. A nested call
+    /// (a bug) warns and runs nothing.
+    fn with<R>(
+        &self,
+        _guard: &MapsGuard,
+        f: impl FnOnce(&mut KVec<Option<Moved>>) -> R,
+    ) -> Option<R> {
+        if self.busy.replace(true) {
+            warn_once!("cpu-proxy: the moved interrupts' list is in use\n");
+            return None;
+        }
+        // SAFETY: the lock is held (`_guard`), so no other thread is here,
+        // and `busy` says no other reference of this thread is live.
+        let r = f(unsafe { &mut *self.list.get() });
+        self.busy.set(false);
+        Some(r)
     }
 }
 
-static MOVED: MovedIrqs = MovedIrqs(UnsafeCell::new(KVec::new()));
+static MOVED: MovedIrqs = MovedIrqs {
+    list: UnsafeCell::new(KVec::new()),
+    busy: Cell::new(false),
+};
 
 /// Walks the interrupts in use under the sparse interrupt lock.
 struct SparseLock;
@@ -115,6 +138,52 @@ fn set_affinity(irq: u32, mask: &Cpumask) -> bool {
     unsafe { bindings::irq_set_affinity(irq, mask.as_ptr()) == 0 }
 }
 
+/// A free slot of `list`, made if need be.
+fn free_slot(list: &mut KVec<Option<Moved>>) -> Result<usize> {
+    if let Some(i) = list.iter().position(Option::is_none) {
+        return Ok(i);
+    }
+    list.push(None, GFP_KERNEL)?;
+    Ok(list.len() - 1)
+}
+
+/// Move what targets CPUs of `set` off them, recording each in `list`
+/// (`fresh`) before it moves: once moved, it must be recorded, or it
+/// would never be given back.
+fn move_off(
+    walk: &SparseLock,
+    list: &mut KVec<Option<Moved>>,
+    set: &Cpumask,
+    parked: &Cpumask,
+    active: &Cpumask,
+) -> Result {
+    let mut m = Moved::new()?;
+
+    for irq in walk.irqs() {
+        // SAFETY: the sparse lock is held (`walk`); both masks are valid.
+        let cpu =
+            unsafe { bindings::cpu_proxy_irq_target(irq, set.as_ptr(), m.saved.as_mut_ptr()) };
+        let Some(cpu) = CpuId::from_i32(cpu) else {
+            continue;
+        };
+        let slot = free_slot(list)?;
+        let next = Moved::new()?;
+        m.moved.assign_and_not(&m.saved, parked);
+        m.moved.and_assign(active);
+        if m.moved.is_empty() {
+            m.moved.assign_and_not(active, parked);
+        }
+        if !set_affinity(irq, &m.moved) {
+            continue;
+        }
+        m.irq = irq;
+        m.cpu = cpu.as_u32();
+        m.fresh = true;
+        list[slot] = Some(core::mem::replace(&mut m, next));
+    }
+    Ok(())
+}
+
 /// Move the device interrupts that target CPUs of `set` (already in
 /// `cpu_parked_mask`) off them: one walk over the interrupts for the whole
 /// set, as the hotplug core walks them. `ENOMEM`, with nothing moved, if
@@ -127,86 +196,41 @@ pub(crate) fn park(guard: &MapsGuard, set: &Cpumask) -> Result {
             Cpumask::copy_of(addr_of!(bindings::__cpu_active_mask))?,
         )
     };
-    let mut moved = KVec::new();
-    let mut spare: Option<Moved> = None;
     let walk = SparseLock::lock();
-    let mut result = Ok(());
-
-    for irq in walk.irqs() {
-        let mut m = match spare.take().map_or_else(Moved::new, Ok) {
-            Ok(m) => m,
-            Err(e) => {
-                result = Err(e);
-                break;
-            }
-        };
-        // SAFETY: the sparse lock is held; both masks are valid.
-        let cpu =
-            unsafe { bindings::cpu_proxy_irq_target(irq, set.as_ptr(), m.saved.as_mut_ptr()) };
-        let Some(cpu) = CpuId::from_i32(cpu) else {
-            spare = Some(m);
-            continue;
-        };
-        m.moved.assign_and_not(&m.saved, &parked);
-        m.moved.and_assign(&active);
-        if m.moved.is_empty() {
-            m.moved.assign_and_not(&active, &parked);
-        }
-        if !set_affinity(irq, &m.moved) {
-            spare = Some(m);
-            continue;
-        }
-        m.irq = irq;
-        m.cpu = cpu.as_u32();
-        if let Err(e) = moved.push(m, GFP_KERNEL) {
-            result = Err(e.into());
-            break;
-        }
-    }
-    // SAFETY: the lock is held (`guard`); the only reference.
-    let list = unsafe { MOVED.get(guard) };
-    let free = list.iter().filter(|slot| slot.is_none()).count();
-    if result.is_ok() && moved.len() > free {
-        result = list
-            .reserve(moved.len() - free, GFP_KERNEL)
-            .map_err(Into::into);
-    }
-    if result.is_err() {
-        for m in moved.iter() {
-            set_affinity(m.irq, &m.saved);
-        }
-        return result;
-    }
-    drop(walk);
-    for m in moved {
-        match list.iter_mut().find(|slot| slot.is_none()) {
-            Some(slot) => *slot = Some(m),
-            // Reserved above: cannot fail.
-            None => {
-                let _ = list.push(Some(m), GFP_KERNEL);
+    let done = MOVED.with(guard, |list| {
+        let result = move_off(&walk, list, set, &parked, &active);
+        for slot in list.iter_mut() {
+            let Some(m) = slot.as_mut().filter(|m| m.fresh) else {
+                continue;
+            };
+            m.fresh = false;
+            if result.is_err() {
+                set_affinity(m.irq, &m.saved);
+                *slot = None;
             }
         }
-    }
-    Ok(())
+        result
+    });
+    done.unwrap_or(Err(EBUSY))
 }
 
 /// Give back the interrupts [`park`] moved off CPUs of `set`, now active
 /// again, unless set again meanwhile.
 pub(crate) fn unpark(guard: &MapsGuard, set: &Cpumask) {
     let _walk = SparseLock::lock();
-    // SAFETY: the lock is held (`guard`); the only reference.
-    let list = unsafe { MOVED.get(guard) };
-    for slot in list.iter_mut() {
-        let Some(m) = slot.as_ref() else {
-            continue;
-        };
-        if !set.test(m.cpu) {
-            continue;
+    MOVED.with(guard, |list| {
+        for slot in list.iter_mut() {
+            let Some(m) = slot.as_ref() else {
+                continue;
+            };
+            if !set.test(m.cpu) {
+                continue;
+            }
+            // SAFETY: the sparse lock is held; the mask is valid.
+            if unsafe { bindings::cpu_proxy_irq_has_affinity(m.irq, m.moved.as_ptr()) } {
+                set_affinity(m.irq, &m.saved);
+            }
+            *slot = None;
         }
-        // SAFETY: the sparse lock is held; the mask is valid.
-        if unsafe { bindings::cpu_proxy_irq_has_affinity(m.irq, m.moved.as_ptr()) } {
-            set_affinity(m.irq, &m.saved);
-        }
-        *slot = None;
-    }
+    });
 }

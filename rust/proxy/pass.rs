@@ -19,6 +19,7 @@ use crate::{
     sys::{
         atomic::{smp_mb, Full, Relaxed},
         cpu::CpuId,
+        warn_once,
     },
 };
 use core::ptr::addr_of_mut;
@@ -71,11 +72,16 @@ unsafe extern "C" fn cpu_proxy_pass_irq(pc: *mut bindings::cpu_proxy_cpu, proxie
         // SAFETY: `pc` is valid; `evt` is N's stand-in tick device, whose
         // handler the tick core set when it installed it, and which runs
         // as N, in hard interrupt context, as here.
-        unsafe {
-            let evt = addr_of_mut!((*pc).evt);
-            if let Some(handler) = (*evt).event_handler {
-                handler(evt);
-            }
+        let evt = unsafe { addr_of_mut!((*pc).evt) };
+        // SAFETY: as above.
+        match unsafe { (*evt).event_handler } {
+            // SAFETY: as above.
+            Some(handler) => unsafe { handler(evt) },
+            // The tick core always installs one, if only a no-op.
+            None => warn_once!(
+                "CPU{}'s stand-in tick device has no handler\n",
+                s.cpu().as_u32()
+            ),
         }
     }
 }
@@ -122,11 +128,16 @@ fn need_native(s: &CpuState, owner: &Owner<'_>, why: u32) {
 }
 
 /// A pass found work only the parked CPU may run; see
-/// `include/linux/cpu_proxy.h`. Context: a pass, as N.
+/// `include/linux/cpu_proxy.h`.
+///
+/// # Safety
+///
+/// Called in a pass, as its CPU N (`cpu_proxy_in_proxy()`): the caller
+/// owns N's context.
 #[no_mangle]
-extern "C" fn cpu_proxy_need_native(why: u32) {
+unsafe extern "C" fn cpu_proxy_need_native(why: u32) {
     let s = CpuState::of(CpuId::this());
-    // SAFETY: called in a pass, as its CPU: the caller owns its context.
+    // SAFETY: in a pass, as N, by the function's safety requirements.
     let owner = unsafe { Owner::in_pass(s) };
     need_native(&s, &owner, why);
 }

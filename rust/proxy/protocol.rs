@@ -73,9 +73,11 @@
 //! to a proxy runs [`redirect`] from here (`rust/proxy/redirect.rs`), and
 //! a proxy's take and give-back of N's context [`take`] and [`give_back`]
 //! (`rust/proxy/state.rs`, for `rust/proxy/service.rs`). The parked CPU's
-//! own transitions are still made by the C mechanism in
-//! `kernel/cpu_proxy_proxy.c`, with the same barriers, at the places its
-//! comments name, and move here as its loop moves to Rust. The claim on
+//! own steps are not run from here: its last look before the halt
+//! (`last_look()` in `rust/proxy/idle.rs`) follows [`Context::halting`]
+//! and [`Context::halting_recheck`] by hand, over the kernel's `bool`
+//! flags, with the same barrier; its release to `HALTED` ([`Context::halt`])
+//! is C's (`cpu_proxy_halt()`), in the idle entry code. The claim on
 //! interrupt and NMI entry and the NMI's release ([`Context::claim`],
 //! [`Context::nmi_release`]) stay C: they run in `noinstr` entry code,
 //! before RCU watches, which Rust code and these helpers (instrumented,

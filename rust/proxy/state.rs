@@ -317,8 +317,12 @@ impl CpuState {
 /// # Invariants
 ///
 /// The holder owns the CPU's context, interrupts off, for the life of the
-/// `Owner`: no one else touches `native`, `no_softirq`, `softirqs_left`
-/// or `bh_since` meanwhile. Not `Send`.
+/// `Owner`, or runs nested in the execution of one that does (a pass, run
+/// by the holder of an [`Owned`] or [`Native`] on the same CPU, makes its
+/// own with [`Owner::in_pass`]): no other CPU touches `native`,
+/// `no_softirq`, `softirqs_left` or `bh_since` meanwhile. Every access is
+/// a read or write through the raw pointer, never a Rust reference, so
+/// nested holders on one CPU do not alias. Not `Send`.
 pub(crate) struct Owner<'a> {
     s: CpuState,
     _life: PhantomData<(&'a CpuState, *mut ())>,

@@ -46,9 +46,17 @@ pub(crate) unsafe fn usleep_range(min_us: c_ulong, max_us: c_ulong) {
     unsafe { bindings::usleep_range_state(min_us, max_us, bindings::TASK_UNINTERRUPTIBLE) }
 }
 
+/// `local_clock()`: this CPU's scheduler clock, in nanoseconds; cheap, for
+/// short spins. Any context.
+pub(crate) fn local_clock() -> u64 {
+    // SAFETY: reads this CPU's clock.
+    unsafe { bindings::cpu_proxy_local_clock() }
+}
+
 /// `ktime_get_ns()`: monotonic time, in nanoseconds.
 pub(crate) fn ktime_get_ns() -> u64 {
-    // SAFETY: reads the clock; any context.
+    // SAFETY: reads the clock; any context but NMI, with timekeeping
+    // running (not in suspend).
     let t = unsafe { bindings::ktime_get() };
     // The monotonic clock starts at 0 at boot: never negative.
     t as u64
