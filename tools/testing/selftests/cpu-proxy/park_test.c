@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -378,6 +379,90 @@ TEST_F(park, device_interrupts_move_away_and_come_back)
 	EXPECT_STREQ("0", aff);
 	EXPECT_TRUE(effective_is(irq, "0", 1))
 		TH_LOG("IRQ %d left CPU 0 on unpark", irq);
+	write_str(path, saved);
+}
+
+#define FAILSLAB	"/sys/kernel/debug/failslab"
+
+/*
+ * A park write during which the @n-th fault-injection point of this
+ * thread (a slab allocation, with failslab) fails (fail-nth, see
+ * Documentation/fault-injection/fault-injection.rst). Returns the write's
+ * result, and in *@hit whether the failure was injected.
+ */
+static int park_failing_nth(const char *list, int n, int *hit)
+{
+	int fd = open(PARK_FILE, O_WRONLY);
+	int nth = open("/proc/thread-self/fail-nth", O_RDWR);
+	char buf[16];
+	ssize_t r;
+	int len;
+
+	*hit = 0;
+	if (fd < 0 || nth < 0) {
+		r = -errno;
+		goto out;
+	}
+	len = snprintf(buf, sizeof(buf), "%d", n);
+	if (write(nth, buf, len) != len) {
+		r = -errno;
+		goto out;
+	}
+	r = write(fd, list, strlen(list));
+	r = r < 0 ? -errno : 0;
+	/* 0 once the failure was injected; disarm it if it was not. */
+	if (pread(nth, buf, sizeof(buf) - 1, 0) > 0)
+		*hit = atoi(buf) == 0;
+	if (write(nth, "0", 1) != 1)
+		r = -errno;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (nth >= 0)
+		close(nth);
+	return r;
+}
+
+/*
+ * A park that runs out of memory anywhere on its way fails with ENOMEM
+ * and changes nothing: no CPU parked, and an interrupt that targeted the
+ * CPU still targets it (not moved away with no record to bring it back).
+ * Every allocation of the write fails in turn, until one write gets
+ * through.
+ */
+TEST_F(park, a_park_that_runs_out_of_memory_changes_nothing)
+{
+	char saved[64], aff[64], path[64];
+	int irq = serial_irq(), n, ret, hit = 1;
+
+	ASSERT_GE(irq, 0) TH_LOG("no serial port interrupt to move");
+	ASSERT_EQ(0, write_str(FAILSLAB "/ignore-gfp-wait", "N"))
+		TH_LOG("no failslab: CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS");
+	ASSERT_EQ(0, write_str(FAILSLAB "/verbose", "0"));
+	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
+	read_line(path, saved, sizeof(saved));
+	ASSERT_EQ(0, write_str(path, self->last_str));
+	ASSERT_TRUE(effective_is(irq, self->last_str, 1));
+
+	for (n = 1; n < 1000 && hit; n++) {
+		ret = park_failing_nth(self->last_str, n, &hit);
+		if (!hit)
+			break;
+		ASSERT_EQ(-ENOMEM, ret) TH_LOG("allocation %d failed", n);
+		ASSERT_UNCHANGED(self);
+		read_line(path, aff, sizeof(aff));
+		ASSERT_STREQ(self->last_str, aff)
+			TH_LOG("allocation %d failed: IRQ %d left with affinity %s", n, irq, aff);
+	}
+	ASSERT_EQ(0, ret) TH_LOG("the park with no failure injected");
+	ASSERT_GT(n, 1);
+	TH_LOG("%d allocations on the way, each failed in turn", n - 1);
+	read_line(path, aff, sizeof(aff));
+	EXPECT_STRNE(self->last_str, aff);
+	ASSERT_EQ(0, unpark(self->last_str));
+	read_line(path, aff, sizeof(aff));
+	EXPECT_STREQ(self->last_str, aff);
+	write_str(FAILSLAB "/ignore-gfp-wait", "Y");
 	write_str(path, saved);
 }
 
