@@ -428,7 +428,7 @@ out:
  * and changes nothing: no CPU parked, and an interrupt that targeted the
  * CPU still targets it (not moved away with no record to bring it back).
  * Every allocation of the write fails in turn, until one write gets
- * through.
+ * through with no failure injected.
  */
 TEST_F(park, a_park_that_runs_out_of_memory_changes_nothing)
 {
@@ -448,7 +448,16 @@ TEST_F(park, a_park_that_runs_out_of_memory_changes_nothing)
 		ret = park_failing_nth(self->last_str, n, &hit);
 		if (!hit)
 			break;
-		ASSERT_EQ(-ENOMEM, ret) TH_LOG("allocation %d failed", n);
+		if (ret == 0) {
+			/*
+			 * An allocation whose failure the kernel tolerates (a
+			 * debug object pool refill, say): parked after all, and
+			 * unparked as usual.
+			 */
+			ASSERT_EQ(0, unpark(self->last_str));
+		} else {
+			ASSERT_EQ(-ENOMEM, ret) TH_LOG("allocation %d failed", n);
+		}
 		ASSERT_UNCHANGED(self);
 		read_line(path, aff, sizeof(aff));
 		ASSERT_STREQ(self->last_str, aff)
