@@ -89,6 +89,7 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mutex.h>
+#include <linux/nmi.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -1341,8 +1342,12 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 		       ktime_get_ns() - start < NSEC_PER_SEC)
 			usleep_range(1000, 2000);
 		if (atomic_read(&pt->fired) == fired) {
-			pr_info("cpu-proxy-test: nmi_storm: CPU %d's timer stopped after NMI %u: owner %d\n",
-				cpu, i, atomic_read(per_cpu_ptr(&cpu_proxy_owner, cpu)));
+			pr_info("cpu-proxy-test: nmi_storm: CPU %d's timer stopped after NMI %u (%s): owner %d, in window %d\n",
+				cpu, i, hit ? "aimed" : "not aimed",
+				atomic_read(per_cpu_ptr(&cpu_proxy_owner, cpu)),
+				atomic_read(&cpu_proxy_test_in_window));
+			/* Where the CPU sleeps, for the report. */
+			trigger_single_cpu_backtrace(cpu);
 			/* A FAIL already: do not wait a second per NMI left. */
 			dead++;
 			break;
