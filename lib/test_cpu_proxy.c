@@ -11,7 +11,9 @@
  *            the CPU it is pinned to, sleeping <gap_us> before each (so
  *            that <cpu> halts in between: the wakeup of a halted CPU);
  *            read back "cpu <n> from <n> iterations <n> min_ns <n>
- *            median_ns <n> p90_ns <n> max_ns <n> gap_us <n>"
+ *            median_ns <n> p90_ns <n> max_ns <n> gap_us <n> native <n>",
+ *            native counting the calls that ran on <cpu>'s own hardware,
+ *            not in a proxy's pass
  *   ipi_storm
  *            write "<seconds> [<cpu>]": a kthread sends smp_call_function()
  *            rounds to every other online CPU, back to back, for that long
@@ -194,11 +196,18 @@ static int copy_short_write(char *buf, size_t size, const char __user *ubuf,
 	return 0;
 }
 
+/* Where a call of ipi_rtt ran: as which CPU, and in a proxy's pass or not. */
+struct ipi_rtt_ran {
+	int cpu;
+	bool proxied;
+};
+
 static void ipi_rtt_func(void *info)
 {
-	int *ran_on = info;
+	struct ipi_rtt_ran *ran = info;
 
-	*ran_on = smp_processor_id();
+	ran->cpu = smp_processor_id();
+	ran->proxied = cpu_proxy_in_proxy();
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -211,8 +220,9 @@ static int cmp_u64(const void *a, const void *b)
 static ssize_t ipi_rtt_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
-	unsigned int cpu, iterations, gap_us = 0, i;
-	int from, ran_on, ret;
+	unsigned int cpu, iterations, gap_us = 0, i, native = 0;
+	struct ipi_rtt_ran ran;
+	int from, ret;
 	char buf[48];
 	u64 *ns;
 
@@ -248,19 +258,21 @@ static ssize_t ipi_rtt_write(struct file *file, const char __user *ubuf,
 
 		if (gap_us)
 			usleep_range(gap_us, gap_us + gap_us / 8 + 1);
-		ran_on = -1;
+		ran.cpu = -1;
+		ran.proxied = false;
 		preempt_disable();
 		t0 = ktime_get_ns();
-		ret = smp_call_function_single(cpu, ipi_rtt_func, &ran_on, 1);
+		ret = smp_call_function_single(cpu, ipi_rtt_func, &ran, 1);
 		ns[i] = ktime_get_ns() - t0;
 		preempt_enable();
 		if (ret)
 			goto out;
-		if (ran_on != cpu) {
-			pr_err("IPI to CPU%u ran on CPU%d\n", cpu, ran_on);
+		if (ran.cpu != cpu) {
+			pr_err("IPI to CPU%u ran on CPU%d\n", cpu, ran.cpu);
 			ret = -EIO;
 			goto out;
 		}
+		native += !ran.proxied;
 		cond_resched();
 	}
 
@@ -276,9 +288,10 @@ out:
 		sort(ns, iterations, sizeof(*ns), cmp_u64, NULL);
 		scoped_guard(mutex, &test_lock)
 			scnprintf(ipi_rtt_result, sizeof(ipi_rtt_result),
-				  "cpu %u from %d iterations %u min_ns %llu median_ns %llu p90_ns %llu max_ns %llu gap_us %u\n",
+				  "cpu %u from %d iterations %u min_ns %llu median_ns %llu p90_ns %llu max_ns %llu gap_us %u native %u\n",
 				  cpu, from, iterations, ns[0], ns[iterations / 2],
-				  ns[iterations * 9 / 10], ns[iterations - 1], gap_us);
+				  ns[iterations * 9 / 10], ns[iterations - 1], gap_us,
+				  native);
 	}
 	kvfree(ns);
 	return ret ? ret : count;
