@@ -3,7 +3,7 @@
 //! Model checking of the ownership protocol (`protocol.rs`)
 //! with loom: every interleaving, up to a preemption bound, of a parked
 //! CPU N, its proxies, a sender of cross-calls, a device interrupt on N,
-//! an unparker and a re-proxy.
+//! an NMI on N, an unparker and a re-proxy.
 //!
 //! The model around the protocol is the kernel's, reduced to what the
 //! protocol relies on:
@@ -185,6 +185,16 @@ enum Halting {
     NoRecheck,
 }
 
+/// How an NMI on N treats its context (`cpu_proxy_nmi_claim()`, C).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NmiClaim {
+    /// As the kernel does: it takes the context from `HALTED`, leaves
+    /// `halting` as it found it, and gives the context back as it returns.
+    Kernel,
+    /// Wrongly: it clears `halting`, as an interrupt's claim does.
+    ClearsHalting,
+}
+
 /// The machine around one parked CPU N and two possible proxies, 0 and 1.
 struct Env<L: Fresh> {
     ctx: Context<L>,
@@ -209,6 +219,10 @@ struct Env<L: Fresh> {
     /// tracked in the scenarios that say so ([`Scenario::timer_on`]).
     armed: AtomicI32,
     timer_on: Option<ArmCheck>,
+    /// An NMI lands on N between its release of the context and `hlt`,
+    /// the first time it gets there (1 until then); see [`Env::nmi_on_n`].
+    nmi_due: AtomicUsize,
+    nmi: Option<NmiClaim>,
 }
 
 /// How `arm()` arms N's timer, in a scenario that tracks where it is.
@@ -224,7 +238,7 @@ enum ArmCheck {
 
 impl<L: Fresh> Env<L> {
     /// N in its park loop, proxied by 0, with nothing queued.
-    fn new(halting: Halting, timer_on: Option<ArmCheck>) -> Self {
+    fn new(halting: Halting, timer_on: Option<ArmCheck>, nmi: Option<NmiClaim>) -> Self {
         let ctx = Context::<L>::new();
         ctx.set_proxy(0);
         // Installed before any kick: the re-arm of set_proxy() is N's own.
@@ -243,6 +257,8 @@ impl<L: Fresh> Env<L> {
             halting,
             armed: AtomicI32::new(0),
             timer_on,
+            nmi_due: AtomicUsize::new(nmi.is_some() as usize),
+            nmi,
         }
     }
 
@@ -251,6 +267,20 @@ impl<L: Fresh> Env<L> {
         // SAFETY: the protocol gives N's context to one CPU at a time and
         // orders each run after the previous one; loom checks exactly that.
         self.pcpu.with_mut(|p| f(unsafe { &mut *p }));
+    }
+
+    /// An NMI on N (`irqentry_nmi_enter()` to `irqentry_nmi_exit()`): it
+    /// takes N's context, waiting while a pass runs, runs its handler in
+    /// it, and gives it back. Where N has given its context up and not
+    /// halted yet, N then halts as if nothing had happened.
+    fn nmi_on_n(&self, how: NmiClaim) {
+        let halted = self.ctx.claim(true, || false, || false);
+        if how == NmiClaim::ClearsHalting {
+            self.ctx.halting.write(0);
+        }
+        // The handler reads N's per-CPU data.
+        self.in_context(|_| {});
+        self.ctx.nmi_release(halted);
     }
 
     /// Send N an interrupt (`arch_cpu_proxy_wake()`, an IPI).
@@ -337,6 +367,11 @@ impl<L: Fresh> Env<L> {
                 _ => {}
             }
             self.ctx.halt();
+            if let Some(how) = self.nmi {
+                if self.nmi_due.swap(0, AcqRel) != 0 {
+                    self.nmi_on_n(how);
+                }
+            }
             // hlt: returns at once if an interrupt is latched.
             if self.irq.swap(0, AcqRel) == 0 {
                 return NState::Halted;
@@ -522,6 +557,8 @@ struct Scenario {
     /// that it is N's proxy, with `arm()` as given. (Only here: the extra
     /// steps multiply the interleavings of every re-proxy scenario.)
     timer_on: Option<ArmCheck>,
+    /// An NMI on N between its release of the context and `hlt`.
+    nmi: Option<NmiClaim>,
 }
 
 fn run<L: Fresh + 'static>(s: Scenario, halting: Halting, bound: usize)
@@ -531,7 +568,7 @@ where
     let mut b = loom::model::Builder::new();
     b.preemption_bound = Some(bound);
     b.check(move || {
-        let env = Arc::new(Env::<L>::new(halting, s.timer_on));
+        let env = Arc::new(Env::<L>::new(halting, s.timer_on, s.nmi));
         let mut others = Vec::new();
         let e = env.clone();
         let n = thread::spawn(move || e.n_loop(false));
@@ -716,4 +753,35 @@ fn an_old_proxy_that_arms_without_looking_keeps_the_timer() {
         ..Default::default()
     };
     run::<C11>(s, Halting::Retry, 2);
+}
+
+/// An NMI on N between its release of the context and `hlt` takes the
+/// context and gives it back; a timer of N's that fires on the proxy
+/// meanwhile finds N on its way to `hlt` (`halting`), and the proxy runs
+/// it once N halts; a call sent meanwhile finds N `NATIVE` and interrupts
+/// it, and N's `hlt` returns at once. (`promise.an_nmi_before_hlt_*` aim
+/// NMIs there in QEMU.)
+#[test]
+fn an_nmi_before_hlt_loses_no_timer() {
+    let s = Scenario {
+        calls: 1,
+        timer: true,
+        nmi: Some(NmiClaim::Kernel),
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Retry, 3);
+}
+
+/// The checker can fail: an NMI whose claim clears `halting`, as an
+/// interrupt's does, makes a timer that fires on the proxy meanwhile look
+/// like N's own to run; N then halts, and the expiry is lost.
+#[test]
+#[should_panic(expected = "a timer expiry was lost")]
+fn an_nmi_that_clears_halting_loses_a_timer() {
+    let s = Scenario {
+        timer: true,
+        nmi: Some(NmiClaim::ClearsHalting),
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Retry, 3);
 }
