@@ -349,7 +349,7 @@ noinstr bool cpu_proxy_claim_slow(bool nmi)
 	}
 	/* An NMI leaves halting as it was: see cpu_proxy_nmi_release(). */
 	if (!nmi)
-		WRITE_ONCE(pc->halting, false);
+		raw_atomic_set(&pc->halting, 0);
 	arch_cpu_proxy_resume();
 	return nmi;
 }

@@ -54,7 +54,6 @@ struct cpu_proxy_cpu {
 	bool installed;			/* N is in its park loop, evt installed */
 	bool rearm;			/* next_event changed, timer not armed */
 	bool native;			/* a pass left work for N itself */
-	bool halting;			/* set before N's last look, until hlt returns */
 	bool leaving;			/* N leaves its loop to run a task */
 	bool unwatched;			/* the soft-lockup watchdog is off for N */
 	bool waking;			/* the parker is waking N (loop_ctl.rs) */
@@ -64,6 +63,7 @@ struct cpu_proxy_cpu {
 	atomic_t work;			/* calls were queued for N */
 	atomic_t resched;		/* a resched kick was redirected */
 	atomic_t moved;			/* the proxy changed: re-arm there */
+	atomic_t halting;		/* 1 from N's last look until hlt returns */
 };
 
 DECLARE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);

@@ -29,11 +29,11 @@
 use crate::{
     cpumask::Cpumask,
     export::c_export,
-    hold, service,
+    hold, protocol, service,
     state::{CpuState, Native},
     stats,
     sys::{
-        atomic::{cpu_relax, smp_mb, smp_mb_after_atomic, Acquire, Full, Relaxed, Release},
+        atomic::{cpu_relax, smp_mb, smp_mb_after_atomic, Acquire, Full, Kernel, Relaxed, Release},
         cpu::CpuId,
         sched,
     },
@@ -176,8 +176,7 @@ fn poll_soon(s: &CpuState) {
 /// without end (and `cpu_proxy_hold_parked()` wait for this hlt as long).
 /// The proxy also re-arms what N programmed, or re-arms it where it moved.
 fn last_look(s: &CpuState) {
-    s.halting().store(true, Relaxed);
-    smp_mb();
+    protocol::halting::<Kernel>(s.halting());
     if service::pending(s) {
         s.kick();
     }
@@ -262,7 +261,7 @@ fn park_loop(n: &Native<'_>, s: &CpuState) {
         unsafe { bindings::cpu_proxy_test_look(s.as_ptr()) };
         last_look(s);
         n.halt();
-        s.halting().store(false, Relaxed);
+        s.halting().store(0, Relaxed);
         // The pass at the top runs N's softirqs here: a wait for a
         // proxy's bottom halves starts again at the next pass that leaves
         // them. N owns its context: a proxy wrote this before it gave it

@@ -72,12 +72,13 @@
 //! (`host/protocol_model.rs`), with the same code. The redirection of work
 //! to a proxy runs [`redirect`] from here (`rust/proxy/redirect.rs`), and
 //! a proxy's take and give-back of N's context [`take`] and [`give_back`]
-//! (`rust/proxy/state.rs`, for `rust/proxy/service.rs`). The parked CPU's
-//! own steps are not run from here: its last look before the halt
-//! (`last_look()` in `rust/proxy/idle.rs`) follows [`Context::halting`]
-//! and [`Context::halting_recheck`] by hand, over the kernel's `bool`
-//! flags, with the same barrier; its release to `HALTED` ([`Context::halt`])
-//! is C's (`cpu_proxy_halt()`), in the idle entry code. The claim on
+//! (`rust/proxy/state.rs`, for `rust/proxy/service.rs`), and the parked
+//! CPU's mark before its last look [`halting`] (`last_look()` in
+//! `rust/proxy/idle.rs`). What that look checks is the kernel's
+//! (`service::pending()`: [`Context::halting_recheck`]'s work, due timer
+//! and re-arm, and the kernel's `rearm` of an expiry N programmed); its
+//! release to `HALTED` ([`Context::halt`]) is C's (`cpu_proxy_halt()`),
+//! in the idle entry code. The claim on
 //! interrupt and NMI entry and the NMI's release ([`Context::claim`],
 //! [`Context::nmi_release`]) stay C: they run in `noinstr` entry code,
 //! before RCU watches, which Rust code and these helpers (instrumented,
@@ -150,14 +151,21 @@ pub(crate) fn redirect<L: Lkmm>(what: &L::Word, owner: &L::Word) -> bool {
     owner.read() != NATIVE
 }
 
-/// A proxy tries to take N's context for a pass (`HALTED -> PROXY`);
-/// `halting` reads N's flag of that name. See [`Context::proxy_take`].
-pub(crate) fn take<L: Lkmm>(owner: &L::Word, halting: impl FnOnce() -> bool) -> Take {
+/// N, in its park loop, has looked at its work and found none: mark
+/// `halting`, before it looks again. See [`Context::halting`].
+pub(crate) fn halting<L: Lkmm>(halting: &L::Word) {
+    halting.write(1);
+    L::mb();
+}
+
+/// A proxy tries to take N's context for a pass (`HALTED -> PROXY`).
+/// See [`Context::proxy_take`].
+pub(crate) fn take<L: Lkmm>(owner: &L::Word, halting: &L::Word) -> Take {
     match owner.cmpxchg_acquire(HALTED, PROXY) {
         HALTED => Take::Taken,
         NATIVE => {
             L::mb();
-            if halting() {
+            if halting.read() != 0 {
                 Take::Halting
             } else {
                 Take::Busy
@@ -302,8 +310,7 @@ impl<L: Lkmm> Context<L> {
     /// `halting` is set before that look; this pairs with the barrier in
     /// [`Context::proxy_take`].
     pub(crate) fn halting(&self) {
-        self.halting.write(1);
-        L::mb();
+        halting::<L>(&self.halting);
     }
 
     /// N's look after [`Context::halting`]. Returns what N must do before
@@ -412,7 +419,7 @@ impl<L: Lkmm> Context<L> {
     /// kernel's irq_work already has a full barrier before it runs a
     /// kick; this one does not rely on it.)
     pub(crate) fn proxy_take(&self) -> Take {
-        take::<L>(&self.owner, || self.halting.read() != 0)
+        take::<L>(&self.owner, &self.halting)
     }
 
     /// A proxy gives N's context back after a pass. Returns whether work

@@ -8,8 +8,8 @@
 //!
 //! | field                              | access                                  |
 //! |------------------------------------|-----------------------------------------|
-//! | `work`, `resched`, `why`, `moved`  | the kernel's atomics ([`Atomic`])        |
-//! | `installed`, `waking`, `rearm`, `halting`, `leaving` | `READ_ONCE()`/`WRITE_ONCE()`, acquire/release ([`Flag`]) |
+//! | `work`, `resched`, `why`, `moved`, `halting` | the kernel's atomics ([`Atomic`]) |
+//! | `installed`, `waking`, `rearm`, `leaving` | `READ_ONCE()`/`WRITE_ONCE()`, acquire/release ([`Flag`]) |
 //! | `proxy`, `next_event`              | `READ_ONCE()`/`WRITE_ONCE()`            |
 //! | `timer`, `retry`, `kick`           | the hrtimer and irq_work cores'         |
 //! | `deferred`                         | the llist operations                    |
@@ -25,7 +25,7 @@
 use crate::{
     protocol::{self, Take},
     sys::{
-        atomic::{self, Atomic, Flag, Int, Kernel, Relaxed},
+        atomic::{self, Atomic, Flag, Int, Kernel},
         cpu::CpuId,
         hrtimer::HrTimer,
         irq_work::IrqWork,
@@ -200,10 +200,11 @@ impl CpuState {
         unsafe { Flag::from_ptr(addr_of_mut!((*self.pc).rearm)) }
     }
 
-    /// Set before the CPU's last look at its work, until its hlt returns.
-    pub(crate) fn halting(&self) -> &'static Flag {
-        // SAFETY: as in `installed()`.
-        unsafe { Flag::from_ptr(addr_of_mut!((*self.pc).halting)) }
+    /// 1 from the CPU's last look at its work until its hlt returns
+    /// (`protocol::halting()`).
+    pub(crate) fn halting(&self) -> &'static Atomic {
+        // SAFETY: as in `work()`.
+        unsafe { Atomic::from_ptr(addr_of_mut!((*self.pc).halting)) }
     }
 
     /// The CPU leaves its park loop for a task (`idle.rs`): a
@@ -300,7 +301,7 @@ impl CpuState {
     /// context up is seen). Otherwise says whether the CPU is on its way
     /// to halt.
     pub(crate) fn take(&self) -> Result<Owned<'_>, Take> {
-        match protocol::take::<Kernel>(self.owner(), || self.halting().load(Relaxed)) {
+        match protocol::take::<Kernel>(self.owner(), self.halting()) {
             // INVARIANT: this CPU took the context, from HALTED, just now.
             Take::Taken => Ok(Owned {
                 o: Owner::new(self),
