@@ -195,6 +195,20 @@ enum NmiClaim {
     ClearsHalting,
 }
 
+/// Where an NMI lands on N after N released its context.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nmi {
+    /// Before `sti; hlt`, interrupts off: it returns there, and N halts.
+    Window(NmiClaim),
+    /// In the STI shadow, on the `hlt`: STI does not hold an NMI off. It
+    /// gives the context back and returns to the `hlt` with interrupts on,
+    /// where an interrupt latched meanwhile is taken first. `skip`: that
+    /// interrupt, which took the context, returns past the `hlt`, and N
+    /// goes on awake (`cpu_proxy_irq_claim()`, the kernel); otherwise it
+    /// returns to the `hlt`, which sleeps.
+    Shadow { skip: bool },
+}
+
 /// The machine around one parked CPU N and two possible proxies, 0 and 1.
 struct Env<L: Fresh> {
     ctx: Context<L>,
@@ -222,7 +236,7 @@ struct Env<L: Fresh> {
     /// An NMI lands on N between its release of the context and `hlt`,
     /// the first time it gets there (1 until then); see [`Env::nmi_on_n`].
     nmi_due: AtomicUsize,
-    nmi: Option<NmiClaim>,
+    nmi: Option<Nmi>,
 }
 
 /// How `arm()` arms N's timer, in a scenario that tracks where it is.
@@ -238,7 +252,7 @@ enum ArmCheck {
 
 impl<L: Fresh> Env<L> {
     /// N in its park loop, proxied by 0, with nothing queued.
-    fn new(halting: Halting, timer_on: Option<ArmCheck>, nmi: Option<NmiClaim>) -> Self {
+    fn new(halting: Halting, timer_on: Option<ArmCheck>, nmi: Option<Nmi>) -> Self {
         let ctx = Context::<L>::new();
         ctx.set_proxy(0);
         // Installed before any kick: the re-arm of set_proxy() is N's own.
@@ -367,10 +381,30 @@ impl<L: Fresh> Env<L> {
                 _ => {}
             }
             self.ctx.halt();
-            if let Some(how) = self.nmi {
-                if self.nmi_due.swap(0, AcqRel) != 0 {
-                    self.nmi_on_n(how);
-                }
+            match self.nmi {
+                Some(nmi) if self.nmi_due.swap(0, AcqRel) != 0 => match nmi {
+                    Nmi::Window(how) => self.nmi_on_n(how),
+                    Nmi::Shadow { skip } => {
+                        self.nmi_on_n(NmiClaim::Kernel);
+                        // Interrupts on, at the hlt: a latched interrupt is
+                        // taken there and claims the context.
+                        if self.irq.swap(0, AcqRel) != 0 {
+                            self.ctx.claim(false, || false, || false);
+                            self.in_context(|_| {});
+                            self.run_queue();
+                            if skip {
+                                // Past the hlt: N goes on awake.
+                                woken = false;
+                                native = true;
+                                continue;
+                            }
+                        }
+                        // The hlt sleeps (with the context given back, or
+                        // wrongly owning it).
+                        return NState::Halted;
+                    }
+                },
+                _ => {}
             }
             // hlt: returns at once if an interrupt is latched.
             if self.irq.swap(0, AcqRel) == 0 {
@@ -558,7 +592,7 @@ struct Scenario {
     /// steps multiply the interleavings of every re-proxy scenario.)
     timer_on: Option<ArmCheck>,
     /// An NMI on N between its release of the context and `hlt`.
-    nmi: Option<NmiClaim>,
+    nmi: Option<Nmi>,
 }
 
 fn run<L: Fresh + 'static>(s: Scenario, halting: Halting, bound: usize)
@@ -766,7 +800,7 @@ fn an_nmi_before_hlt_loses_no_timer() {
     let s = Scenario {
         calls: 1,
         timer: true,
-        nmi: Some(NmiClaim::Kernel),
+        nmi: Some(Nmi::Window(NmiClaim::Kernel)),
         ..Default::default()
     };
     run::<C11>(s, Halting::Retry, 3);
@@ -780,7 +814,38 @@ fn an_nmi_before_hlt_loses_no_timer() {
 fn an_nmi_that_clears_halting_loses_a_timer() {
     let s = Scenario {
         timer: true,
-        nmi: Some(NmiClaim::ClearsHalting),
+        nmi: Some(Nmi::Window(NmiClaim::ClearsHalting)),
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Retry, 3);
+}
+
+/// An NMI in the STI shadow of the halt returns to the `hlt` with
+/// interrupts on; a call sent while it held N's context interrupted N,
+/// and that interrupt, taken on the `hlt`, returns past it
+/// (`cpu_proxy_irq_claim()`): N goes on awake and runs it, and a timer
+/// that fell due is run too.
+#[test]
+fn an_nmi_on_the_hlt_returns_past_it() {
+    let s = Scenario {
+        calls: 1,
+        timer: true,
+        nmi: Some(Nmi::Shadow { skip: true }),
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Retry, 3);
+}
+
+/// The checker can fail: an interrupt taken on the `hlt` after an NMI in
+/// the STI shadow, which returns to the `hlt` (the kernel before the
+/// fix), claims N's context there; N then sleeps owning it, and no proxy
+/// serves it.
+#[test]
+#[should_panic(expected = "halted but NATIVE")]
+fn an_nmi_that_returns_to_the_hlt_leaves_n_asleep_native() {
+    let s = Scenario {
+        calls: 1,
+        nmi: Some(Nmi::Shadow { skip: false }),
         ..Default::default()
     };
     run::<C11>(s, Halting::Retry, 3);
