@@ -368,6 +368,14 @@ noinstr bool cpu_proxy_claim_slow(bool nmi)
  * While the NMI runs, NATIVE or STOPPED_NMI says which it was: nothing
  * else changes either (cpu_proxy_hold_parked() waits for STOPPED_NMI).
  *
+ * An NMI taken in the STI shadow of the hlt (arch_cpu_proxy_halt())
+ * returns to the hlt with interrupts on: an interrupt latched meanwhile is
+ * taken there, before the hlt, and returns past it
+ * (cpu_proxy_irq_claim()). The NMI itself does not return past it: x86
+ * repeats an NMI nested in it from the frame it first saved, and a hlt
+ * skipped from the NMI's frame was seen run all the same (QEMU TCG); the
+ * hlt is where the CPU should be anyway, with its proxy in charge.
+ *
  * Context: NMI exit, noinstr.
  */
 noinstr void cpu_proxy_nmi_release(bool halted)
@@ -375,7 +383,9 @@ noinstr void cpu_proxy_nmi_release(bool halted)
 	atomic_t *owner = this_cpu_ptr(&cpu_proxy_owner);
 	int old = CPU_PROXY_NATIVE;
 
-	if (halted && !raw_atomic_try_cmpxchg(owner, &old, CPU_PROXY_HALTED) &&
+	if (!halted)
+		return;
+	if (!raw_atomic_try_cmpxchg(owner, &old, CPU_PROXY_HALTED) &&
 	    old == CPU_PROXY_STOPPED_NMI)
 		raw_atomic_set(owner, CPU_PROXY_STOPPED);
 }
@@ -411,7 +421,7 @@ notrace void cpu_proxy_halt(struct cpu_proxy_cpu *pc)
 	ct_cpuidle_enter();
 	atomic_set_release(owner, CPU_PROXY_HALTED);
 	cpu_proxy_test_halt_delay(cpu);
-	raw_safe_halt();
+	arch_cpu_proxy_halt();
 	raw_local_irq_disable();
 	cpu_proxy_claim_slow(false);
 	ct_cpuidle_exit();

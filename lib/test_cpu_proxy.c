@@ -33,10 +33,13 @@
  *            write "<cpu>": with <cpu> parked, panic in a pass its proxy
  *            runs for it (the panic job of the QEMU runner)
  *   nmi_storm
- *            write "<cpu> <nmis> [<stops> [<fault>]]": send that many NMIs
- *            to parked <cpu>, one at a time, each once the last was
- *            taken, from the function of a stop_machine() if <stops> is
- *            1; each NMI takes a fault with a fixup if <fault> is 1;
+ *            write "<cpu> <nmis> [<stops> [<fault> [<spin>]]]": send that
+ *            many NMIs to parked <cpu>, one at a time, each once the last
+ *            was taken, from the function of a stop_machine() if <stops>
+ *            is 1; each NMI takes a fault with a fixup if <fault> is 1;
+ *            the window before hlt lasts <spin> cpu_relax() (200000), or
+ *            if <spin> is given a random 1 to <spin> for each NMI, so
+ *            that NMIs land about its end, on the hlt too;
  *            then check that its proxy still runs its timers; read back
  *            "nmis <n> aimed <n> taken <n> late <n> max_late_us <n>
  *            timer_stopped <n> faults <n> ok|FAIL" (aimed: sent while
@@ -1275,7 +1278,7 @@ static int nmi_aim_stop(void *arg)
 static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
-	unsigned int nmis, stops = 0, fault = 0, i, dead = 0, aimed = 0, late = 0;
+	unsigned int nmis, stops = 0, fault = 0, spin = 0, i, dead = 0, aimed = 0, late = 0;
 	u64 start, max_late = 0;
 	struct proxy_tick *pt;
 	int cpu, ret, taken, faults;
@@ -1285,8 +1288,9 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 	ret = copy_short_write(buf, sizeof(buf), ubuf, count);
 	if (ret)
 		return ret;
-	ret = sscanf(buf, "%d %u %u %u", &cpu, &nmis, &stops, &fault);
-	if (ret < 2 || stops > 1 || fault > 1)
+	ret = sscanf(buf, "%d %u %u %u %u", &cpu, &nmis, &stops, &fault, &spin);
+	if (ret < 2 || stops > 1 || fault > 1 || (ret == 5 && !spin) ||
+	    spin > 1000000)
 		return -EINVAL;
 	if (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu))
 		return -ENODEV;
@@ -1326,6 +1330,9 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 		bool hit = false;
 		int fired;
 
+		if (spin)
+			WRITE_ONCE(cpu_proxy_test_halt_spin,
+				   get_random_u32_below(spin) + 1);
 		while (!hit && ktime_get_ns() < until) {
 			smp_call_function_single_async(cpu, &pt->wake);
 			if (stops)

@@ -19,6 +19,8 @@
 #include <linux/percpu.h>
 #include <linux/types.h>
 
+struct pt_regs;
+
 #ifdef CONFIG_CPU_PROXY
 
 /*
@@ -93,21 +95,32 @@ DECLARE_PER_CPU(atomic_t, cpu_proxy_owner);
 
 bool cpu_proxy_claim_slow(bool nmi);
 void cpu_proxy_nmi_release(bool halted);
+/* Architecture: an interrupt taken on the parked CPU's hlt returns past it. */
+bool arch_cpu_proxy_skip_halt(struct pt_regs *regs);
 
 /**
  * cpu_proxy_irq_claim - make this CPU the owner of its context again
+ * @regs: the interrupted registers
  *
  * Called first on interrupt and NMI entry: a parked CPU woken from its
  * halt takes its context back from its proxy, waiting for a proxy that is
  * running it to finish, and flushes its TLB and serialises (work acked by
  * the proxy on its behalf, see Documentation/core-api/cpu-proxy.rst). One
  * static branch while nothing is parked.
+ *
+ * An interrupt taken on the hlt of the park loop itself, before it ran
+ * (the STI before it holds interrupts off until it ran, but an NMI taken
+ * in that shadow returns to the hlt with interrupts on), returns past the
+ * hlt: it took the context, and the CPU must not sleep owning it,
+ * unserved by its proxy.
  */
-static __always_inline void cpu_proxy_irq_claim(void)
+static __always_inline void cpu_proxy_irq_claim(struct pt_regs *regs)
 {
 	if (cpu_proxy_any_parked() &&
-	    raw_atomic_read(this_cpu_ptr(&cpu_proxy_owner)) != CPU_PROXY_NATIVE)
+	    raw_atomic_read(this_cpu_ptr(&cpu_proxy_owner)) != CPU_PROXY_NATIVE) {
 		cpu_proxy_claim_slow(false);
+		arch_cpu_proxy_skip_halt(regs);
+	}
 }
 
 /**
@@ -366,6 +379,8 @@ void cpu_proxy_wake_idle(unsigned int cpu);
 void arch_cpu_proxy_resume(void);
 /* Architecture: take, now, the interrupts this CPU latched. */
 void arch_cpu_proxy_take_latched(void);
+/* Architecture: "sti; hlt", for a parked CPU. */
+void arch_cpu_proxy_halt(void);
 
 /* Timekeeping: hand this CPU's tick to another device and back. */
 struct clock_event_device;
@@ -488,7 +503,7 @@ static inline bool cpu_proxy_parked(unsigned int cpu)
 	return false;
 }
 
-static inline void cpu_proxy_irq_claim(void)
+static inline void cpu_proxy_irq_claim(struct pt_regs *regs)
 {
 }
 

@@ -79,6 +79,11 @@ int arch_cpu_proxy_supported(void)
 		pr_warn_ratelimited("cpu-proxy: cannot park CPUs without FSGSBASE (absent, or nofsgsbase): NMIs taken by a proxy would run as the parked CPU\n");
 		return -EOPNOTSUPP;
 	}
+	if (cpu_feature_enabled(X86_FEATURE_XENPV) ||
+	    cpu_feature_enabled(X86_FEATURE_TDX_GUEST)) {
+		pr_warn_ratelimited("cpu-proxy: cannot park CPUs of a Xen PV or TDX guest: a parked CPU halts with the native hlt (arch_cpu_proxy_halt())\n");
+		return -EOPNOTSUPP;
+	}
 	return 0;
 }
 
@@ -231,6 +236,52 @@ void arch_cpu_proxy_take_latched(void)
 	local_irq_enable();
 	asm volatile("nop" ::: "memory");
 	local_irq_disable();
+}
+
+/* The hlt of arch_cpu_proxy_halt(), for arch_cpu_proxy_skip_halt(). */
+extern const u8 cpu_proxy_hlt_insn[];
+
+/**
+ * arch_cpu_proxy_halt - sleep until an interrupt, as a parked CPU
+ *
+ * native_safe_halt() ("sti; hlt"), with its hlt at a known address (not
+ * paravirtualized: arch_cpu_proxy_supported() refuses the guests whose
+ * halt is not the native one). STI
+ * holds maskable interrupts off until after the hlt, so that one that
+ * comes meanwhile ends the halt; it does not hold an NMI off (QEMU's TCG
+ * delivers one there, and the architecture does not promise to block
+ * it). An NMI taken there returns to the hlt with interrupts on, and an
+ * interrupt latched meanwhile is then taken before the hlt: see
+ * arch_cpu_proxy_skip_halt().
+ *
+ * Context: the parked CPU's idle task, interrupts off; on again on return.
+ */
+noinstr void arch_cpu_proxy_halt(void)
+{
+	x86_idle_clear_cpu_buffers();
+	asm volatile("sti\n"
+		     ".globl cpu_proxy_hlt_insn\n"
+		     "cpu_proxy_hlt_insn: hlt"
+		     ::: "memory");
+}
+
+/**
+ * arch_cpu_proxy_skip_halt - make an interrupt return past the halt's hlt
+ * @regs: the interrupt's registers
+ *
+ * If the interrupt was taken on the hlt of arch_cpu_proxy_halt(), before
+ * it ran (after an NMI in the STI shadow returned there with interrupts
+ * on), it returns after the hlt instead, as if it had ended it.
+ *
+ * Context: interrupt entry, noinstr.
+ * Return: true if it did; the CPU then goes on awake.
+ */
+noinstr bool arch_cpu_proxy_skip_halt(struct pt_regs *regs)
+{
+	if (regs->ip != (unsigned long)cpu_proxy_hlt_insn)
+		return false;
+	regs->ip += 1;		/* hlt is one byte, 0xf4 */
+	return true;
 }
 
 /*

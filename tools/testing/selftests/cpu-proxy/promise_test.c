@@ -311,6 +311,27 @@ TEST_F(promise, an_nmi_before_hlt_leaves_the_proxy_in_charge)
  * lands while a stop holds the CPU STOPPED, before its hlt, gives it back
  * as STOPPED, and the proxy takes over again when the stop ends.
  */
+/*
+ * The same, with a window of random length, a few cpu_relax() to a few
+ * thousand, so that NMIs land about its end: on the hlt itself too, in
+ * the STI shadow, where an NMI is not held off and returns with
+ * interrupts on. An interrupt latched meanwhile (the wakeup a call that
+ * is not on the allow-list sends) must not put the CPU to sleep owning
+ * its context.
+ */
+TEST_F_TIMEOUT(promise, an_nmi_on_the_hlt_leaves_the_proxy_in_charge, 300)
+{
+	char cmd[48], res[192];
+
+	ASSERT_EQ(0, park_cpu(self->last));
+	snprintf(cmd, sizeof(cmd), "%d 600 0 0 3000", self->last);
+	ASSERT_EQ(0, write_str(TEST_DIR "/nmi_storm", cmd));
+	ASSERT_LT(0, read_file(TEST_DIR "/nmi_storm", res, sizeof(res)));
+	TH_LOG("%s", res);
+	EXPECT_NE(NULL, strstr(res, " ok"));
+	ASSERT_EQ(0, unpark_cpu(self->last));
+}
+
 TEST_F_TIMEOUT(promise, an_nmi_before_hlt_under_stop_machine_leaves_the_proxy_in_charge, 300)
 {
 	char cmd[32], res[192];
