@@ -371,10 +371,10 @@ noinstr bool cpu_proxy_claim_slow(bool nmi)
  * An NMI taken in the STI shadow of the hlt (arch_cpu_proxy_halt())
  * returns to the hlt with interrupts on: an interrupt latched meanwhile is
  * taken there, before the hlt, and returns past it
- * (cpu_proxy_irq_claim()). The NMI itself does not return past it: x86
- * repeats an NMI nested in it from the frame it first saved, and a hlt
- * skipped from the NMI's frame was seen run all the same (QEMU TCG); the
- * hlt is where the CPU should be anyway, with its proxy in charge.
+ * (cpu_proxy_irq_claim()). The NMI itself cannot return past it: on
+ * x86-64 an NMI from kernel mode returns through a copy of its frame made
+ * before exc_nmi() runs (the "iret" frame of entry_64.S; pt_regs holds
+ * the "outermost" copy). It returns to the hlt, its proxy in charge.
  *
  * Context: NMI exit, noinstr.
  */

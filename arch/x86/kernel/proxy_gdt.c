@@ -30,6 +30,7 @@
 #include <linux/cpu_proxy.h>
 #include <linux/irqflags.h>
 #include <linux/kprobes.h>
+#include <linux/objtool.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <asm/apic.h>
@@ -250,7 +251,8 @@ extern const u8 cpu_proxy_hlt_insn[];
  * holds maskable interrupts off until after the hlt, so that one that
  * comes meanwhile ends the halt; it does not hold an NMI off (QEMU's TCG
  * delivers one there, and the architecture does not promise to block
- * it). An NMI taken there returns to the hlt with interrupts on, and an
+ * it; with IDT delivery, not FRED, whose return restores the shadow). An
+ * NMI taken there returns to the hlt with interrupts on, and an
  * interrupt latched meanwhile is then taken before the hlt: see
  * arch_cpu_proxy_skip_halt().
  *
@@ -259,7 +261,9 @@ extern const u8 cpu_proxy_hlt_insn[];
 noinstr void arch_cpu_proxy_halt(void)
 {
 	x86_idle_clear_cpu_buffers();
+	/* The hlt's address is taken, but it is no indirect branch target. */
 	asm volatile("sti\n"
+		     ANNOTATE_NOENDBR
 		     ".globl cpu_proxy_hlt_insn\n"
 		     "cpu_proxy_hlt_insn: hlt"
 		     ::: "memory");

@@ -307,11 +307,6 @@ TEST_F(promise, an_nmi_before_hlt_leaves_the_proxy_in_charge)
 }
 
 /*
- * The same, with stop_machine() run over and over meanwhile: an NMI that
- * lands while a stop holds the CPU STOPPED, before its hlt, gives it back
- * as STOPPED, and the proxy takes over again when the stop ends.
- */
-/*
  * The same, with a window of random length, a few cpu_relax() to a few
  * thousand, so that NMIs land about its end: on the hlt itself too, in
  * the STI shadow, where an NMI is not held off and returns with
@@ -332,6 +327,11 @@ TEST_F_TIMEOUT(promise, an_nmi_on_the_hlt_leaves_the_proxy_in_charge, 300)
 	ASSERT_EQ(0, unpark_cpu(self->last));
 }
 
+/*
+ * The same, with stop_machine() run over and over meanwhile: an NMI that
+ * lands while a stop holds the CPU STOPPED, before its hlt, gives it back
+ * as STOPPED, and the proxy takes over again when the stop ends.
+ */
 TEST_F_TIMEOUT(promise, an_nmi_before_hlt_under_stop_machine_leaves_the_proxy_in_charge, 300)
 {
 	char cmd[32], res[192];
