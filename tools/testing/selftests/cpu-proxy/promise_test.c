@@ -288,6 +288,24 @@ TEST_F(promise, no_hard_lockup_is_reported_for_a_parked_cpu)
 }
 
 /*
+ * Park @cpu, run the test module's NMI storm at it with @args (see
+ * nmi_storm in lib/test_cpu_proxy.c), expect "ok", and unpark it.
+ */
+static void nmi_storm_parked(struct __test_metadata *_metadata, int cpu,
+			     const char *args)
+{
+	char cmd[48], res[192];
+
+	ASSERT_EQ(0, park_cpu(cpu));
+	snprintf(cmd, sizeof(cmd), "%d %s", cpu, args);
+	ASSERT_EQ(0, write_str(TEST_DIR "/nmi_storm", cmd));
+	ASSERT_LT(0, read_file(TEST_DIR "/nmi_storm", res, sizeof(res)));
+	TH_LOG("%s", res);
+	EXPECT_NE(NULL, strstr(res, " ok"));
+	ASSERT_EQ(0, unpark_cpu(cpu));
+}
+
+/*
  * An NMI that lands between a parked CPU's last look at its work and its
  * hlt gives the CPU's context back to its proxy as it returns: the CPU's
  * timers, run by the proxy, go on. The test module widens that window
@@ -295,15 +313,7 @@ TEST_F(promise, no_hard_lockup_is_reported_for_a_parked_cpu)
  */
 TEST_F(promise, an_nmi_before_hlt_leaves_the_proxy_in_charge)
 {
-	char cmd[32], res[192];
-
-	ASSERT_EQ(0, park_cpu(self->last));
-	snprintf(cmd, sizeof(cmd), "%d 200", self->last);
-	ASSERT_EQ(0, write_str(TEST_DIR "/nmi_storm", cmd));
-	ASSERT_LT(0, read_file(TEST_DIR "/nmi_storm", res, sizeof(res)));
-	TH_LOG("%s", res);
-	EXPECT_NE(NULL, strstr(res, " ok"));
-	ASSERT_EQ(0, unpark_cpu(self->last));
+	nmi_storm_parked(_metadata, self->last, "200");
 }
 
 /*
@@ -316,15 +326,7 @@ TEST_F(promise, an_nmi_before_hlt_leaves_the_proxy_in_charge)
  */
 TEST_F_TIMEOUT(promise, an_nmi_on_the_hlt_leaves_the_proxy_in_charge, 300)
 {
-	char cmd[48], res[192];
-
-	ASSERT_EQ(0, park_cpu(self->last));
-	snprintf(cmd, sizeof(cmd), "%d 600 0 0 3000", self->last);
-	ASSERT_EQ(0, write_str(TEST_DIR "/nmi_storm", cmd));
-	ASSERT_LT(0, read_file(TEST_DIR "/nmi_storm", res, sizeof(res)));
-	TH_LOG("%s", res);
-	EXPECT_NE(NULL, strstr(res, " ok"));
-	ASSERT_EQ(0, unpark_cpu(self->last));
+	nmi_storm_parked(_metadata, self->last, "600 0 0 3000");
 }
 
 /*
@@ -334,15 +336,7 @@ TEST_F_TIMEOUT(promise, an_nmi_on_the_hlt_leaves_the_proxy_in_charge, 300)
  */
 TEST_F_TIMEOUT(promise, an_nmi_before_hlt_under_stop_machine_leaves_the_proxy_in_charge, 300)
 {
-	char cmd[32], res[192];
-
-	ASSERT_EQ(0, park_cpu(self->last));
-	snprintf(cmd, sizeof(cmd), "%d 200 1", self->last);
-	ASSERT_EQ(0, write_str(TEST_DIR "/nmi_storm", cmd));
-	ASSERT_LT(0, read_file(TEST_DIR "/nmi_storm", res, sizeof(res)));
-	TH_LOG("%s", res);
-	EXPECT_NE(NULL, strstr(res, " ok"));
-	ASSERT_EQ(0, unpark_cpu(self->last));
+	nmi_storm_parked(_metadata, self->last, "200 1");
 }
 
 /*
@@ -353,15 +347,7 @@ TEST_F_TIMEOUT(promise, an_nmi_before_hlt_under_stop_machine_leaves_the_proxy_in
  */
 TEST_F_TIMEOUT(promise, a_fault_in_an_nmi_under_stop_machine_returns, 300)
 {
-	char cmd[32], res[192];
-
-	ASSERT_EQ(0, park_cpu(self->last));
-	snprintf(cmd, sizeof(cmd), "%d 50 1 1", self->last);
-	ASSERT_EQ(0, write_str(TEST_DIR "/nmi_storm", cmd));
-	ASSERT_LT(0, read_file(TEST_DIR "/nmi_storm", res, sizeof(res)));
-	TH_LOG("%s", res);
-	EXPECT_NE(NULL, strstr(res, " ok"));
-	ASSERT_EQ(0, unpark_cpu(self->last));
+	nmi_storm_parked(_metadata, self->last, "50 1 1");
 }
 
 static int stop_work_write(void *p)
