@@ -80,6 +80,8 @@ struct cpumask cpu_proxy_held_mask;
  */
 unsigned int cpu_proxy_test_halt_spin;
 atomic_t cpu_proxy_test_in_window;
+/* Test hook: interrupts that returned past the park loop's hlt. */
+atomic_t cpu_proxy_test_skips;
 /*
  * Test hook: between the look at the top of the park loop and the look
  * after halting, wait until the CPU's next timer is due, for at most this

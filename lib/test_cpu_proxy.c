@@ -38,15 +38,21 @@
  *            was taken, from the function of a stop_machine() if <stops>
  *            is 1; each NMI takes a fault with a fixup if <fault> is 1;
  *            the window before hlt lasts <spin> cpu_relax() (200000), or
- *            if <spin> is given a random 1 to <spin> for each NMI, so
- *            that NMIs land about its end, on the hlt too;
- *            then check that its proxy still runs its timers; read back
- *            "nmis <n> aimed <n> taken <n> late <n> max_late_us <n>
- *            timer_stopped <n> faults <n> ok|FAIL" (aimed: sent while
- *            the CPU was about to halt; late: NMIs after which its timer
- *            took over 50 ms to fire again, and the longest such wait;
- *            stopped: over 1 s, a FAIL; faults: fixups that returned
- *            -EFAULT)
+ *            if <spin> is given 1 to <spin>, tuned after each NMI so that
+ *            the next lands about its end, on the hlt; an NMI on the hlt
+ *            raises an interrupt on the CPU as it returns;
+ *            then check that its proxy still runs its timers (with
+ *            <spin>, after each NMI on the hlt and every 16th NMI); read
+ *            back "nmis <n> aimed <n> taken <n> max_nmi_us <n> late <n>
+ *            max_late_us <n> timer_stopped <n> faults <n> shadow <n>
+ *            skips <n> ok|FAIL" (aimed: sent while the CPU was about to
+ *            halt; max_nmi_us: the longest an NMI took to be taken, a
+ *            second at most; late: NMIs after which its timer took over
+ *            50 ms to fire again, and the longest such wait; stopped:
+ *            over 1 s, a FAIL; faults: fixups that returned -EFAULT;
+ *            shadow: NMIs taken on the hlt; skips: interrupts that
+ *            returned past it; with <spin>, ok needs both); a fatal
+ *            signal ends it early, -EINTR
  *   stop_work
  *            write "<cpu> <rounds>": with <cpu> parked and stop_machine()
  *            run over and over, queue that many work items on <cpu>, one
@@ -1129,13 +1135,24 @@ static const struct file_operations panic_in_pass_fops = {
 /* NMIs this file sent to a CPU and has yet to see taken there. */
 static DEFINE_PER_CPU(atomic_t, test_nmis_sent);
 static atomic_t test_nmis_taken;
-static char nmi_storm_result[192];
+static char nmi_storm_result[224];
 
 /* The NMI takes the printk CPU lock too (printk_sync). */
 static bool test_nmi_printk_sync;
 /* The NMI reads this unmapped address with a fixup (nmi_storm), if set. */
 static void *test_nmi_bad;
 static atomic_t test_nmi_faults;
+/*
+ * NMIs taken on the park loop's hlt, in its STI shadow (nmi_storm with
+ * <spin>). Each raises an interrupt on its CPU, as a wakeup the proxy sent
+ * meanwhile would be: it is taken on the hlt as the NMI returns, and must
+ * return past it (arch_cpu_proxy_skip_halt()).
+ */
+static bool test_nmi_shadow_irq;
+static atomic_t test_nmi_shadow;
+/* Where the last NMI sent landed: before the hlt, on it, or ending it. */
+enum { NMI_BEFORE_HLT = 1, NMI_ON_HLT, NMI_IN_HLT };
+static atomic_t test_nmi_where;
 
 static int cpu_proxy_test_nmi(unsigned int type, struct pt_regs *regs)
 {
@@ -1152,6 +1169,17 @@ static int cpu_proxy_test_nmi(unsigned int type, struct pt_regs *regs)
 		/* A #PF nested in the NMI, stopped or not: the fixup returns. */
 		if (bad && copy_from_kernel_nofault(&v, bad, sizeof(v)) == -EFAULT)
 			atomic_inc(&test_nmi_faults);
+		if (READ_ONCE(test_nmi_shadow_irq) && !user_mode(regs) &&
+		    regs->ip == (unsigned long)cpu_proxy_hlt_insn) {
+			atomic_inc(&test_nmi_shadow);
+			atomic_set(&test_nmi_where, NMI_ON_HLT);
+			/* An empty queue: the interrupt does nothing else. */
+			__apic_send_IPI_self(CALL_FUNCTION_SINGLE_VECTOR);
+		} else {
+			atomic_set(&test_nmi_where,
+				   regs->ip == (unsigned long)cpu_proxy_hlt_insn + 1 ?
+				   NMI_IN_HLT : NMI_BEFORE_HLT);
+		}
 		atomic_inc(&test_nmis_taken);
 		return NMI_HANDLED;
 	}
@@ -1236,16 +1264,20 @@ static void proxy_tick_begin(struct proxy_tick *pt, int cpu, u64 period_ns)
 	smp_call_function_single(cpu, proxy_tick_start, pt, 1);
 }
 
-/* Sends one NMI to @cpu and waits up to 100 ms for it to be taken. */
-static void nmi_send_one(int cpu)
+/*
+ * Sends one NMI to @cpu and waits up to a second for it to be taken (the
+ * next would merge with it, pending). Return: how long it took.
+ */
+static u64 nmi_send_one(int cpu)
 {
-	u64 until = ktime_get_ns() + 100 * NSEC_PER_MSEC;
+	u64 start = ktime_get_ns();
 
 	atomic_inc(per_cpu_ptr(&test_nmis_sent, cpu));
 	__apic_send_IPI(cpu, NMI_VECTOR);
 	while (atomic_read(per_cpu_ptr(&test_nmis_sent, cpu)) &&
-	       ktime_get_ns() < until)
+	       ktime_get_ns() - start < NSEC_PER_SEC)
 		cpu_relax();
+	return ktime_get_ns() - start;
 }
 
 /* Is @cpu between giving its context up and hlt (and held STOPPED)? */
@@ -1279,9 +1311,11 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
 	unsigned int nmis, stops = 0, fault = 0, spin = 0, i, dead = 0, aimed = 0, late = 0;
-	u64 start, max_late = 0;
+	int cpu, ret, taken, faults, shadow, skips;
+	u64 start, max_late = 0, max_nmi = 0;
 	struct proxy_tick *pt;
-	int cpu, ret, taken, faults;
+	unsigned int window = spin / 2 + 1;
+	bool killed = false;
 	void *area = NULL;
 	char buf[32];
 
@@ -1313,6 +1347,9 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 	}
 	atomic_set(&test_nmis_taken, 0);
 	atomic_set(&test_nmi_faults, 0);
+	atomic_set(&test_nmi_shadow, 0);
+	atomic_set(&cpu_proxy_test_skips, 0);
+	WRITE_ONCE(test_nmi_shadow_irq, spin != 0);
 	/* The guard page after a vmalloc() area is never mapped. */
 	WRITE_ONCE(test_nmi_bad, area ? area + PAGE_SIZE : NULL);
 	proxy_tick_begin(pt, cpu, PROXY_TICK_NS);
@@ -1330,9 +1367,13 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 		bool hit = false;
 		int fired;
 
+		if (fatal_signal_pending(current)) {
+			killed = true;
+			break;
+		}
 		if (spin)
-			WRITE_ONCE(cpu_proxy_test_halt_spin,
-				   get_random_u32_below(spin) + 1);
+			WRITE_ONCE(cpu_proxy_test_halt_spin, window);
+		atomic_set(&test_nmi_where, 0);
 		while (!hit && ktime_get_ns() < until) {
 			smp_call_function_single_async(cpu, &pt->wake);
 			if (stops)
@@ -1344,7 +1385,30 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 		}
 		aimed += hit;
 		if (!stops || !hit)
-			nmi_send_one(cpu);
+			max_nmi = max(max_nmi, nmi_send_one(cpu));
+		/*
+		 * With <spin>, the window is as long as the NMI takes to
+		 * arrive, near enough: shorten it after an NMI that landed in
+		 * it, lengthen it after one that ended the hlt.
+		 */
+		if (spin && hit) {
+			unsigned int step = 1 + window / 32;
+
+			switch (atomic_read(&test_nmi_where)) {
+			case NMI_BEFORE_HLT:
+				window = window > step ? window - step : 1;
+				break;
+			case NMI_IN_HLT:
+				window = min(window + step, spin);
+				break;
+			}
+		}
+		/*
+		 * With <spin>, only an NMI on the hlt is the point: check
+		 * after each of those, and after every 16th other.
+		 */
+		if (spin && atomic_read(&test_nmi_where) != NMI_ON_HLT && i % 16)
+			continue;
 		fired = atomic_read(&pt->fired);
 		/*
 		 * The timer must fire again, with no further wakeup of the
@@ -1366,8 +1430,6 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 				cpu, i, hit ? "aimed" : "not aimed",
 				atomic_read(per_cpu_ptr(&cpu_proxy_owner, cpu)),
 				atomic_read(&cpu_proxy_test_in_window));
-			/* Where the CPU sleeps, for the report. */
-			trigger_single_cpu_backtrace(cpu);
 			/* A FAIL already: do not wait a second per NMI left. */
 			dead++;
 			break;
@@ -1375,26 +1437,44 @@ static ssize_t nmi_storm_write(struct file *file, const char __user *ubuf,
 		max_late = max(max_late, ktime_get_ns() - start);
 	}
 	WRITE_ONCE(cpu_proxy_test_halt_spin, 0);
+	/* One NMI per round: the last may still be in its handler. */
+	start = ktime_get_ns();
+	while ((unsigned int)atomic_read(&test_nmis_taken) < i &&
+	       ktime_get_ns() - start < NSEC_PER_SEC)
+		cpu_relax();
 	taken = atomic_read(&test_nmis_taken);
 	atomic_set(per_cpu_ptr(&test_nmis_sent, cpu), 0);
 	unregister_nmi_handler(NMI_LOCAL, "cpu_proxy_test");
 	/* No NMI handler runs after unregister_nmi_handler(): free it. */
 	WRITE_ONCE(test_nmi_bad, NULL);
+	WRITE_ONCE(test_nmi_shadow_irq, false);
 	vfree(area);
 	faults = atomic_read(&test_nmi_faults);
+	shadow = atomic_read(&test_nmi_shadow);
+	skips = atomic_read(&cpu_proxy_test_skips);
+	/* Where a CPU left asleep sleeps, for the report (no handler eats it). */
+	if (dead)
+		trigger_single_cpu_backtrace(cpu);
 	hrtimer_cancel(&pt->hrt);
 	/* A CPU left asleep, unserved, is woken by this call (not listed). */
 	smp_call_function_single(cpu, proxy_nop, NULL, 1);
 	/* Pairs with csd_unlock() of the last wakeup call. */
 	while (smp_load_acquire(&pt->wake.node.u_flags) & CSD_FLAG_LOCK)
 		cpu_relax();
+	/*
+	 * With <spin>, NMIs must have landed on the hlt, and the interrupts
+	 * they raised there must have returned past it: under QEMU's TCG,
+	 * which delivers NMIs in the STI shadow, both happen every time.
+	 * Without, NMIs must have been aimed at the window.
+	 */
 	scnprintf(nmi_storm_result, sizeof(nmi_storm_result),
-		  "nmis %u aimed %u taken %d late %u max_late_us %llu timer_stopped %u faults %d %s\n",
-		  nmis, aimed, taken, late, max_late / NSEC_PER_USEC, dead, faults,
-		  taken == nmis && !dead && aimed &&
-		  faults == (fault ? taken : 0) ? "ok" : "FAIL");
+		  "nmis %u aimed %u taken %d max_nmi_us %llu late %u max_late_us %llu timer_stopped %u faults %d shadow %d skips %d %s\n",
+		  nmis, aimed, taken, max_nmi / NSEC_PER_USEC, late,
+		  max_late / NSEC_PER_USEC, dead, faults, shadow, skips,
+		  taken == nmis && !dead && faults == (fault ? taken : 0) &&
+		  (spin ? shadow && skips : aimed) ? "ok" : "FAIL");
 	kfree(pt);
-	return count;
+	return killed ? -EINTR : count;
 }
 
 static const struct file_operations nmi_storm_fops = {

@@ -97,6 +97,8 @@ bool cpu_proxy_claim_slow(bool nmi);
 void cpu_proxy_nmi_release(bool halted);
 /* Architecture: an interrupt taken on the parked CPU's hlt returns past it. */
 bool arch_cpu_proxy_skip_halt(struct pt_regs *regs);
+/* The hlt of the park loop's halt (arch_cpu_proxy_halt()), if it has one. */
+extern const u8 cpu_proxy_hlt_insn[];
 
 /**
  * cpu_proxy_irq_claim - make this CPU the owner of its context again
@@ -313,6 +315,8 @@ bool cpu_proxy_defer_native(struct cpu_proxy_native *w);
 extern unsigned int cpu_proxy_test_halt_spin;
 extern atomic_t cpu_proxy_test_in_window;
 extern unsigned int cpu_proxy_test_look_ns;
+/* ... and count the interrupts that returned past its hlt. */
+extern atomic_t cpu_proxy_test_skips;
 /* ... and how long passes keep their proxy's interrupts off. */
 struct cpu_proxy_test_passes {
 	u64 max_ns;

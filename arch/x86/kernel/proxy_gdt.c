@@ -38,6 +38,7 @@
 #include <asm/fpu/api.h>
 #include <asm/irq_stack.h>
 #include <asm/msr.h>
+#include <asm/ptrace.h>
 #include <asm/segment.h>
 #include <asm/sync_core.h>
 #include <asm/tlbflush.h>
@@ -239,9 +240,6 @@ void arch_cpu_proxy_take_latched(void)
 	local_irq_disable();
 }
 
-/* The hlt of arch_cpu_proxy_halt(), for arch_cpu_proxy_skip_halt(). */
-extern const u8 cpu_proxy_hlt_insn[];
-
 /**
  * arch_cpu_proxy_halt - sleep until an interrupt, as a parked CPU
  *
@@ -282,9 +280,12 @@ noinstr void arch_cpu_proxy_halt(void)
  */
 noinstr bool arch_cpu_proxy_skip_halt(struct pt_regs *regs)
 {
-	if (regs->ip != (unsigned long)cpu_proxy_hlt_insn)
+	if (user_mode(regs) || regs->ip != (unsigned long)cpu_proxy_hlt_insn)
 		return false;
 	regs->ip += 1;		/* hlt is one byte, 0xf4 */
+#ifdef CONFIG_TEST_CPU_PROXY
+	raw_atomic_inc(&cpu_proxy_test_skips);
+#endif
 	return true;
 }
 
