@@ -289,10 +289,12 @@ TEST_F(promise, no_hard_lockup_is_reported_for_a_parked_cpu)
 
 /*
  * Park @cpu, run the test module's NMI storm at it with @args (see
- * nmi_storm in lib/test_cpu_proxy.c), expect "ok", and unpark it.
+ * nmi_storm in lib/test_cpu_proxy.c), expect "ok", and unpark it. If
+ * @on_hlt, some NMIs must have landed on the hlt, or the case skips: the
+ * machine holds NMIs off in the STI shadow (QEMU's TCG does not).
  */
 static void nmi_storm_parked(struct __test_metadata *_metadata, int cpu,
-			     const char *args)
+			     const char *args, bool on_hlt)
 {
 	char cmd[48], res[256];
 
@@ -301,8 +303,10 @@ static void nmi_storm_parked(struct __test_metadata *_metadata, int cpu,
 	ASSERT_EQ(0, write_str(TEST_DIR "/nmi_storm", cmd));
 	ASSERT_LT(0, read_file(TEST_DIR "/nmi_storm", res, sizeof(res)));
 	TH_LOG("%s", res);
-	EXPECT_NE(NULL, strstr(res, " ok"));
 	ASSERT_EQ(0, unpark_cpu(cpu));
+	if (on_hlt && strstr(res, " shadow 0 ") && strstr(res, " ok"))
+		SKIP(return, "no NMI landed on the hlt, in the STI shadow");
+	EXPECT_NE(NULL, strstr(res, " ok"));
 }
 
 /*
@@ -313,7 +317,7 @@ static void nmi_storm_parked(struct __test_metadata *_metadata, int cpu,
  */
 TEST_F(promise, an_nmi_before_hlt_leaves_the_proxy_in_charge)
 {
-	nmi_storm_parked(_metadata, self->last, "200");
+	nmi_storm_parked(_metadata, self->last, "200", false);
 }
 
 /*
@@ -324,12 +328,12 @@ TEST_F(promise, an_nmi_before_hlt_leaves_the_proxy_in_charge)
  * (the test module raises one, as the wakeup a call that is not on the
  * allow-list sends) is taken on the hlt and must return past it, not put
  * the CPU to sleep owning its context. About one NMI in a hundred lands
- * on the hlt; the case needs one at least, and a return past the hlt.
- * With that return undone, it fails within the first thousand NMIs.
+ * on the hlt; 40 end the storm, each followed by a check of the timer.
+ * With the return past the hlt undone, it fails within a thousand NMIs.
  */
 TEST_F_TIMEOUT(promise, an_nmi_on_the_hlt_leaves_the_proxy_in_charge, 300)
 {
-	nmi_storm_parked(_metadata, self->last, "3000 0 0 3000");
+	nmi_storm_parked(_metadata, self->last, "3000 0 0 3000", true);
 }
 
 /*
@@ -339,7 +343,7 @@ TEST_F_TIMEOUT(promise, an_nmi_on_the_hlt_leaves_the_proxy_in_charge, 300)
  */
 TEST_F_TIMEOUT(promise, an_nmi_before_hlt_under_stop_machine_leaves_the_proxy_in_charge, 300)
 {
-	nmi_storm_parked(_metadata, self->last, "200 1");
+	nmi_storm_parked(_metadata, self->last, "200 1", false);
 }
 
 /*
@@ -350,7 +354,7 @@ TEST_F_TIMEOUT(promise, an_nmi_before_hlt_under_stop_machine_leaves_the_proxy_in
  */
 TEST_F_TIMEOUT(promise, a_fault_in_an_nmi_under_stop_machine_returns, 300)
 {
-	nmi_storm_parked(_metadata, self->last, "50 1 1");
+	nmi_storm_parked(_metadata, self->last, "50 1 1", false);
 }
 
 static int stop_work_write(void *p)

@@ -294,7 +294,7 @@ TEST_F(proxy, ipis_to_a_parked_cpu_go_to_its_proxy)
 {
 	unsigned long long ipis, wakeups, entries, why[WOKEN_KEYS];
 	char cmd[32], reasons[128];
-	int native;
+	int native, tries;
 
 	if (access(TEST_DIR "/ipi_rtt", F_OK))
 		SKIP(return, "CONFIG_TEST_CPU_PROXY is not enabled");
@@ -307,9 +307,10 @@ TEST_F(proxy, ipis_to_a_parked_cpu_go_to_its_proxy)
 	 */
 	ipis = stat_value("proxied_ipis");
 	snprintf(cmd, sizeof(cmd), "%d 1", self->last);
-	for (int i = 0; i < 1000 && stat_value("proxied_ipis") == ipis; i++)
+	for (tries = 0; tries < 100 && stat_value("proxied_ipis") == ipis; tries++)
 		ASSERT_EQ(0, write_file(TEST_DIR "/ipi_rtt", cmd, strlen(cmd)));
-	ASSERT_LT(ipis, stat_value("proxied_ipis"));
+	ASSERT_LT(ipis, stat_value("proxied_ipis"))
+		TH_LOG("no proxy took any of %d calls", tries);
 	ipis = stat_value("proxied_ipis");
 	entries = stat_value("proxy_entries");
 	wakeups = stat_value("wakeups_while_parked");
