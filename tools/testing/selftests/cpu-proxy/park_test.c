@@ -1082,13 +1082,16 @@ static void *dl_spin(void *p)
  * looked free. A waking task then fell back to CPU 0; a pushed one was
  * queued on the parked CPU, which woke to push it on. CPUs 0 and 1 run
  * a deadline spinner each, the others are parked, and this thread, a
- * deadline task with later deadlines, wakes 100 times: no wakeup of a
- * parked CPU, and this thread never runs on one.
+ * deadline task with later deadlines, wakes 100 times: no parked CPU is
+ * woken for a task or a call, and this thread never runs on one. Other
+ * wakeups are not the scheduler's, and come under single-threaded TCG: a
+ * proxy interrupted with bottom halves off for over a millisecond hands
+ * a parked CPU its softirqs; hardware-bound timers run on the CPU.
  */
 TEST_F(park, deadline_tasks_are_not_sent_to_parked_cpus)
 {
 	static struct dl_spinner d[2];
-	unsigned long long before, woken, why[WOKEN_KEYS];
+	unsigned long long before, woken, why[WOKEN_KEYS], now[WOKEN_KEYS];
 	char reasons[128];
 	atomic_int stop = 0;
 	int on_parked = 0;
@@ -1116,10 +1119,13 @@ TEST_F(park, deadline_tasks_are_not_sent_to_parked_cpus)
 	for (int i = 0; i < 2; i++)
 		pthread_join(d[i].tid, NULL);
 	woken = stat_value("wakeups_while_parked") - before;
+	stats_woken(now);
+	woken_since(why, reasons, sizeof(reasons));
 	ASSERT_EQ(0, unpark(list));
 	EXPECT_EQ(0, on_parked);
-	EXPECT_EQ(0, woken) TH_LOG("%llu wakeups of the parked CPUs, for:%s", woken,
-				   woken_since(why, reasons, sizeof(reasons)));
+	/* woken_keys[]: 0 is woken_call, 1 woken_task. */
+	EXPECT_EQ(0, now[0] - why[0] + now[1] - why[1])
+		TH_LOG("%llu wakeups of the parked CPUs, for:%s", woken, reasons);
 }
 
 /*
