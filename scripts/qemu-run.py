@@ -252,7 +252,8 @@ def parse_ktap(lines):
 
 def judge_tests(lines, expected, allow_skip=()):
     """Prints the per-test summary; returns (passed, failed, problems). A
-    skip of a program in allow_skip, or of its subtests, counts as passed."""
+    skip of a program in allow_skip, or of its subtests, counts as passed;
+    so does that of one subtest named PROGRAM/SUBTEST there."""
     plan, progs = parse_ktap(lines)
     passed = failed = 0
     problems = []
@@ -261,9 +262,13 @@ def judge_tests(lines, expected, allow_skip=()):
     for p in progs:
         seen.add(p["name"])
         may_skip = p["name"] in allow_skip
+
+        def sub_may_skip(s):
+            return may_skip or f"{p['name']}/{s['name']}" in allow_skip
+
         leaves = p["subtests"] or [p]
         for s in leaves:
-            if s["ok"] and (not s["skip"] or may_skip):
+            if s["ok"] and (not s["skip"] or sub_may_skip(s)):
                 passed += 1
             else:
                 failed += 1
@@ -276,10 +281,13 @@ def judge_tests(lines, expected, allow_skip=()):
         log(f"    {st:5} {p['name']}")
         for s in p["subtests"]:
             sst = "skip" if s["skip"] else ("ok" if s["ok"] else "FAIL")
+            if s["skip"] and sub_may_skip(s):
+                sst = "skip (expected here)"
             log(f"           {sst:4} {s['name']}")
         if not p["ok"] or (p["skip"] and not may_skip):
             problems.append(f"{p['name']}: {st}")
-        elif any((s["skip"] and not may_skip) or not s["ok"] for s in p["subtests"]):
+        elif any((s["skip"] and not sub_may_skip(s)) or not s["ok"]
+                 for s in p["subtests"]):
             problems.append(f"{p['name']}: a subtest failed or was skipped")
     for name in expected:
         if name not in seen:
@@ -308,7 +316,8 @@ def main():
     ap.add_argument("--only", help="test job: run only these kselftests "
                     "(COLLECTION:TEST[,COLLECTION:TEST...]); --expect then lists them")
     ap.add_argument("--allow-skip", default="",
-                    help="test job: kselftests (COLLECTION:TEST,...) whose skips are "
+                    help="test job: kselftests (COLLECTION:TEST,...), or single "
+                    "cases of them (COLLECTION:TEST/CASE), whose skips are "
                     "expected in this boot and count as passed")
     ap.add_argument("--smp", default="4",
                     help="CPUs, or CPUs/topology as in CHECK_SMP: "

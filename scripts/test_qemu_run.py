@@ -84,6 +84,32 @@ class ParseKtap(unittest.TestCase):
         self.assertEqual(plan, len(progs))
 
 
+class JudgeTests(unittest.TestCase):
+    SKIPPED = [
+        "TAP version 13",
+        "1..1",
+        "# selftests: cpu-proxy: promise_test",
+        "# 1..2",
+        "# ok 1 promise.one # SKIP not here",
+        "# ok 2 promise.two",
+        "ok 1 selftests: cpu-proxy: promise_test",
+    ]
+
+    def test_a_skipped_case_fails(self):
+        passed, failed, problems = qr.judge_tests(self.SKIPPED, [])
+        self.assertEqual((1, 1), (passed, failed))
+        self.assertEqual(1, len(problems))
+
+    def test_a_case_allowed_to_skip_passes(self):
+        allow = ["cpu-proxy:promise_test/promise.one"]
+        self.assertEqual((2, 0, []), qr.judge_tests(self.SKIPPED, [], allow))
+
+    def test_another_case_allowed_to_skip_does_not_cover_it(self):
+        allow = ["cpu-proxy:promise_test/promise.two"]
+        passed, failed, problems = qr.judge_tests(self.SKIPPED, [], allow)
+        self.assertEqual((1, 1), (passed, failed))
+
+
 class ConsoleProblems(unittest.TestCase):
     WARN = "[   12.000001] WARNING: CPU: 3 PID: 0 at lib/test_cpu_proxy.c:1 f+0x1/0x2"
 
