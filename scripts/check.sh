@@ -50,9 +50,13 @@ host_tests host cargo-test.log \
 	'^test result:' sh -c 'cd "$1" && cargo test --quiet' - "$REPO/host"
 
 step "host tests: python3 (the QEMU runner's reading of the console)"
-# unittest -v prints one "... ok" line per passed test, and "Ran N tests".
+# unittest ends with "Ran N tests", then "OK" or "FAILED (failures=F,
+# errors=E)": the failed are F + E, and a run with neither line failed.
 host_tests host-py py-test.log \
-	'/\.\.\. ok$/ { p++ } /^Ran [0-9]+ test/ { n = $2 } END { print p + 0, n - p }' \
+	'/^Ran [0-9]+ test/ { n = $2 } /^OK/ { ok = 1 }
+	 /^FAILED \(/ { k = split($0, w, /[(=, )]+/)
+		for (i = 1; i < k; i++) if (w[i] == "failures" || w[i] == "errors") f += w[i + 1] }
+	 END { if (!ok && !f) f = 1; print (n > f ? n - f : 0), f + 0 }' \
 	'^Ran [0-9]* test' python3 "$REPO/scripts/test_qemu_run.py" -v
 
 if bash "$REPO/scripts/kernel.sh" && bash "$REPO/scripts/initramfs.sh"; then
