@@ -40,6 +40,8 @@ BAD_CONSOLE = [
 TOP = re.compile(r"^(not ok|ok) (\d+) selftests: (\S+): (\S+)(.*)$")
 SUB = re.compile(r"^# (not ok|ok) (\d+) (.*?)(\s+#\s*(SKIP|skip|XFAIL|xfail).*)?$")
 PLAN = re.compile(r"^1\.\.(\d+)$")
+# How many of its last output lines a failed program's summary shows.
+SAID = 6
 
 
 def log(msg):
@@ -230,7 +232,7 @@ def rejoin_results(lines):
 
 def parse_ktap(lines):
     """Returns (plan, [program results]) from run_kselftest.sh output."""
-    plan, progs, subs = None, [], []
+    plan, progs, subs, said = None, [], [], []
     for line in rejoin_results(lines):
         m = PLAN.match(line)
         if m:
@@ -245,8 +247,11 @@ def parse_ktap(lines):
         m = TOP.match(line)
         if m:
             progs.append({"name": f"{m.group(3)}:{m.group(4)}", "ok": m.group(1) == "ok",
-                          "skip": "SKIP" in m.group(5), "subtests": subs})
-            subs = []
+                          "skip": "SKIP" in m.group(5), "subtests": subs,
+                          "said": said[-SAID:]})
+            subs, said = [], []
+        elif line.startswith("# ") and not line.startswith("# selftests: "):
+            said.append(line[2:])
     return plan, progs
 
 
@@ -279,6 +284,10 @@ def judge_tests(lines, expected, allow_skip=()):
         else:
             st = "PASS" if p["ok"] else "FAIL"
         log(f"    {st:5} {p['name']}")
+        if st == "FAIL":
+            # Why, in the program's own words: its last lines.
+            for said in p["said"]:
+                log(f"           | {said}")
         for s in p["subtests"]:
             sst = "skip" if s["skip"] else ("ok" if s["ok"] else "FAIL")
             if s["skip"] and sub_may_skip(s):

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Host tests of qemu-run.py's reading of the guest console (make check)."""
 
+import contextlib
 import importlib.util
+import io
 import os
 import unittest
 
@@ -108,6 +110,27 @@ class JudgeTests(unittest.TestCase):
         allow = ["cpu-proxy:promise_test/promise.two"]
         passed, failed, problems = qr.judge_tests(self.SKIPPED, [], allow)
         self.assertEqual((1, 1), (passed, failed))
+
+    def test_a_failed_program_says_why(self):
+        lines = ["TAP version 13", "1..1",
+                 "# selftests: cpu-proxy: userspace_stress.sh"] + \
+            [f"# # line {i}" for i in range(10)] + \
+            ["# not ok: p99 overshoot 16000 us, 7000 us with no-op writes",
+             "not ok 1 selftests: cpu-proxy: userspace_stress.sh # exit=1"]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            passed, failed, problems = qr.judge_tests(lines, [])
+        self.assertEqual((0, 1), (passed, failed))
+        shown = [l for l in out.getvalue().splitlines() if "| " in l]
+        self.assertEqual(qr.SAID, len(shown))
+        self.assertIn("not ok: p99 overshoot 16000 us", shown[-1])
+        self.assertNotIn("line 4", out.getvalue())
+
+    def test_a_passed_program_says_nothing_more(self):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            qr.judge_tests(RUN[:7], [])
+        self.assertNotIn("| ", out.getvalue())
 
 
 class ConsoleProblems(unittest.TestCase):
