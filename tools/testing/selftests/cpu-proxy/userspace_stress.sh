@@ -204,7 +204,10 @@ within() {
 	local r=$1 v=$2 d=${3:-5000}
 	((v <= (r * 2 > r + d ? r * 2 : r + d)))
 }
-if ((TIMING)); then
+# One measurement: the six tails, each the median of ROUNDS3 runs, into
+# $quiet, $noop, $paced, $spin, $tight and $held.
+measure_overshoot() {
+	local r v
 	quiet= noop= paced= spin= tight= held=
 	for ((r = 0; r < ROUNDS3; r++)); do
 		quiet+="$(overshoot)"$'\n'
@@ -233,28 +236,48 @@ if ((TIMING)); then
 	echo "# overshoot (p99 p99.9 max, us, median of $ROUNDS3 runs): quiet $quiet;" \
 		"no-op writes every 2 ms $noop; parks every 2 ms $paced; busy loop $spin;" \
 		"parks back to back $tight; parks held 50 ms $held"
-	# The tail: p99 against the same writer with nothing parked, where a
-	# timer or wakeup lost or held back at a park shows (a park every
-	# 4 ms and 8 sleepers: one lost per park is well over 1%). p99.9, the
-	# third-worst of some 2400 sleeps at -smp 4, against the busy loop:
-	# there, late sleeps come in bursts in which every vCPU on the host's
-	# two cores, a pass included, stops for a few ms (traced: a pass of
-	# 3 ms, a timer interrupt of 2.7 ms with one "now"), which any load
-	# brings about, and a park writer is one. The max, one sleep, is
-	# shown, not compared.
+}
+# The tail: p99 against the same writer with nothing parked, where a
+# timer or wakeup lost or held back at a park shows (a park every 4 ms
+# and 8 sleepers: one lost per park is well over 1%). p99.9, the
+# third-worst of some 2400 sleeps at -smp 4, against the busy loop:
+# there, late sleeps come in bursts in which every vCPU on the host's two
+# cores, a pass included, stops for a few ms (traced: a pass of 3 ms, a
+# timer interrupt of 2.7 ms with one "now"), which any load brings
+# about, and a park writer is one. The max, one sleep, is shown, not
+# compared. Prints what is out of bounds, nothing if all is within.
+judge_overshoot() {
+	local n99 n999 nmax p99 p999 pmax s99 s999 smax t99 t999 tmax h99 h999 hmax
 	read -r n99 n999 nmax <<<"$noop"
 	read -r p99 p999 pmax <<<"$paced"
 	read -r s99 s999 smax <<<"$spin"
 	read -r t99 t999 tmax <<<"$tight"
 	read -r h99 h999 hmax <<<"$held"
-	within $n99 $p99 || fail "p99 overshoot $p99 us with parks every 2 ms, $n99 us with no-op writes"
-	within $s999 $p999 10000 || fail "p99.9 overshoot $p999 us with parks every 2 ms, $s999 us with a busy loop"
-	within $s99 $t99 || fail "p99 overshoot $t99 us with parks back to back, $s99 us with a busy loop"
-	within $s999 $t999 10000 || fail "p99.9 overshoot $t999 us with parks back to back, $s999 us with a busy loop"
+	within $n99 $p99 || echo "p99 overshoot $p99 us with parks every 2 ms, $n99 us with no-op writes"
+	within $s999 $p999 10000 || echo "p99.9 overshoot $p999 us with parks every 2 ms, $s999 us with a busy loop"
+	within $s99 $t99 || echo "p99 overshoot $t99 us with parks back to back, $s99 us with a busy loop"
+	within $s999 $t999 10000 || echo "p99.9 overshoot $t999 us with parks back to back, $s999 us with a busy loop"
 	# A timer or wakeup of a parked CPU lost until its unpark is late by
 	# up to 50 ms here, for every sleeper that slept on it.
-	within $n99 $h99 || fail "p99 overshoot $h99 us with parks held 50 ms, $n99 us with no-op writes"
-	within $s999 $h999 10000 || fail "p99.9 overshoot $h999 us with parks held 50 ms, $s999 us with a busy loop"
+	within $n99 $h99 || echo "p99 overshoot $h99 us with parks held 50 ms, $n99 us with no-op writes"
+	within $s999 $h999 10000 || echo "p99.9 overshoot $h999 us with parks held 50 ms, $s999 us with a busy loop"
+}
+# A measurement out of bounds is taken again, once, and fails only if the
+# second is out of bounds too. The references themselves move from one
+# measurement to the next on this host (the p99 of the no-op writer,
+# median of three, from 4.2 to 7.6 ms at -smp 4 between boots), so one
+# measurement in some tens lands a median just over a bound with nothing
+# lost; a timer or wakeup lost or held back at a park is late in every
+# measurement.
+if ((TIMING)); then
+	measure_overshoot
+	out=$(judge_overshoot)
+	if [ -n "$out" ]; then
+		echo "# overshoot out of bounds, measuring again: ${out//$'\n'/; }"
+		measure_overshoot
+		out=$(judge_overshoot)
+		[ -z "$out" ] || fail "${out//$'\n'/; } (and in the first measurement)"
+	fi
 fi
 
 parks1=$(awk '$1 == "parks" { print $2 }' $P/stats)
