@@ -297,12 +297,21 @@ static void nmi_storm_parked(struct __test_metadata *_metadata, int cpu,
 			     const char *args, bool on_hlt)
 {
 	char cmd[48], res[256];
+	int storm;
 
 	ASSERT_EQ(0, park_cpu(cpu));
 	snprintf(cmd, sizeof(cmd), "%d %s", cpu, args);
-	ASSERT_EQ(0, write_str(TEST_DIR "/nmi_storm", cmd));
-	ASSERT_LT(0, read_file(TEST_DIR "/nmi_storm", res, sizeof(res)));
-	TH_LOG("%s", res);
+	/*
+	 * On the hlt, a storm in which no NMI landed there showed nothing:
+	 * up to three more, before the case calls it a skip.
+	 */
+	for (storm = 0; storm < (on_hlt ? 4 : 1); storm++) {
+		ASSERT_EQ(0, write_str(TEST_DIR "/nmi_storm", cmd));
+		ASSERT_LT(0, read_file(TEST_DIR "/nmi_storm", res, sizeof(res)));
+		TH_LOG("%s", res);
+		if (!strstr(res, " shadow 0 ") || !strstr(res, " ok"))
+			break;
+	}
 	ASSERT_EQ(0, unpark_cpu(cpu));
 	if (on_hlt && strstr(res, " shadow 0 ") && strstr(res, " ok"))
 		SKIP(return, "no NMI landed on the hlt, in the STI shadow");
@@ -327,9 +336,10 @@ TEST_F(promise, an_nmi_before_hlt_leaves_the_proxy_in_charge)
  * there) and returns with interrupts on. An interrupt latched meanwhile
  * (the test module raises one, as the wakeup a call that is not on the
  * allow-list sends) is taken on the hlt and must return past it, not put
- * the CPU to sleep owning its context. About one NMI in a hundred lands
- * on the hlt; 40 end the storm, each followed by a check of the timer.
- * With the return past the hlt undone, it fails within a thousand NMIs.
+ * the CPU to sleep owning its context. From one NMI in a hundred to one
+ * in a thousand lands on the hlt, as the host is loaded; 40 end the
+ * storm, each followed by a check of the timer. With the return past
+ * the hlt undone, it fails at the first NMI on the hlt.
  */
 TEST_F_TIMEOUT(promise, an_nmi_on_the_hlt_leaves_the_proxy_in_charge, 300)
 {
