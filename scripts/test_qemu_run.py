@@ -111,6 +111,13 @@ class JudgeTests(unittest.TestCase):
         passed, failed, problems = qr.judge_tests(self.SKIPPED, [], allow)
         self.assertEqual((1, 1), (passed, failed))
 
+    def test_single_threaded_tcg_allows_the_nmi_on_the_hlt_to_skip(self):
+        case = "cpu-proxy:promise_test/promise.an_nmi_on_the_hlt_leaves_the_proxy_in_charge"
+        self.assertEqual([case], qr.skips_allowed("", "single"))
+        self.assertEqual(["a:b", case], qr.skips_allowed("a:b", "single"))
+        self.assertEqual([], qr.skips_allowed("", "multi"))
+        self.assertEqual(["a:b"], qr.skips_allowed("a:b,", "multi"))
+
     def test_a_failed_program_says_why(self):
         lines = ["TAP version 13", "1..1",
                  "# selftests: cpu-proxy: userspace_stress.sh"] + \
