@@ -306,9 +306,12 @@ static void nmi_storm_parked(struct __test_metadata *_metadata, int cpu,
 	 * up to three more, before the case calls it a skip.
 	 */
 	for (storm = 0; storm < (on_hlt ? 4 : 1); storm++) {
+		uint64_t t0 = now_ns();
+
 		ASSERT_EQ(0, write_str(TEST_DIR "/nmi_storm", cmd));
 		ASSERT_LT(0, read_file(TEST_DIR "/nmi_storm", res, sizeof(res)));
-		TH_LOG("%s", res);
+		TH_LOG("storm %d, %llu ms: %s", storm + 1,
+		       (unsigned long long)(now_ns() - t0) / 1000000, res);
 		if (!strstr(res, " shadow 0 ") || !strstr(res, " ok"))
 			break;
 	}

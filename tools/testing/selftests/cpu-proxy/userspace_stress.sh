@@ -263,12 +263,13 @@ judge_overshoot() {
 	within $s999 $h999 10000 || echo "p99.9 overshoot $h999 us with parks held 50 ms, $s999 us with a busy loop"
 }
 # A measurement out of bounds is taken again, once, and fails only if the
-# second is out of bounds too. The references themselves move from one
-# measurement to the next on this host (the p99 of the no-op writer,
-# median of three, from 4.2 to 7.6 ms at -smp 4 between boots), so one
-# measurement in some tens lands a median just over a bound with nothing
-# lost; a timer or wakeup lost or held back at a park is late in every
-# measurement.
+# second is out of bounds too. Each figure is a median of three runs on a
+# host whose two cores all vCPUs share, and the references move with it:
+# the no-op writer's p99 ranged from 4.2 to 7.6 ms over eleven
+# measurements at -smp 4, and the p99 under parks came to 0.51-0.84 of
+# its bound in five, so now and then a median lands over a bound with
+# nothing lost. A timer or wakeup lost or held back at parks is late in
+# every measurement.
 if ((TIMING)); then
 	measure_overshoot
 	out=$(judge_overshoot)
