@@ -22,5 +22,7 @@ mod plan;
 mod protocol;
 #[cfg(test)]
 mod protocol_model;
+#[path = "../rust/proxy/ratelimit.rs"]
+mod ratelimit;
 #[path = "../rust/proxy/stats.rs"]
 mod stats;

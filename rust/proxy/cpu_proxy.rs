@@ -38,6 +38,7 @@ mod plan;
 // them all on the host.
 #[allow(dead_code)]
 mod protocol;
+mod ratelimit;
 mod redirect;
 mod service;
 mod state;

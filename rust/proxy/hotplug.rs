@@ -11,7 +11,7 @@ use crate::{
     loop_ctl,
     plan::Place,
     redirect,
-    sys::{cpu::CpuId, warn_once},
+    sys::{cpu::CpuId, ratelimited, warn_once},
 };
 use kernel::{bindings, error::to_result, prelude::*};
 
@@ -76,7 +76,11 @@ impl MapsGuard {
             // device stays while it is.
             let dev = unsafe { bindings::cpu_proxy_tick_device(cpu.as_u32()) };
             if dev.is_null() {
-                pr_warn!("cannot park CPU{}: it has no tick device\n", cpu.as_u32());
+                ratelimited!(
+                    pr_warn,
+                    "cannot park CPU{}: it has no tick device\n",
+                    cpu.as_u32()
+                );
                 return Err(eopnotsupp());
             }
             // SAFETY: a registered device stays valid while it is the
@@ -88,7 +92,8 @@ impl MapsGuard {
             // SAFETY: the device's name is a C string, as long-lived as it.
             let name = unsafe { CStr::from_char_ptr(name) };
             if features & bindings::CLOCK_EVT_FEAT_C3STOP != 0 {
-                pr_warn!(
+                ratelimited!(
+                    pr_warn,
                     "cannot park CPU{}: its tick device {} stops in deep idle (no ARAT?); a proxy cannot stand in for it\n",
                     cpu.as_u32(),
                     name
@@ -102,7 +107,8 @@ impl MapsGuard {
                 || features & bindings::CLOCK_EVT_FEAT_ONESHOT == 0
                 || !own
             {
-                pr_warn!(
+                ratelimited!(
+                    pr_warn,
                     "cannot park CPU{}: its tick device {} is not a one-shot device of its own; a proxy cannot stand in for it\n",
                     cpu.as_u32(),
                     name

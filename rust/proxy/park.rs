@@ -19,6 +19,7 @@ use crate::{
     hotplug::{self, MapsGuard},
     plan,
     stats::STATS,
+    sys::ratelimited,
 };
 use core::sync::atomic::Ordering;
 use kernel::{bindings, prelude::*};
@@ -159,7 +160,7 @@ fn park_set(guard: &mut MapsGuard, set: &Cpumask) -> Result {
         }
     });
     if result.is_err() {
-        pr_warn!("park: the set did not park; rolled back\n");
+        ratelimited!(pr_warn, "park: the set did not park; rolled back\n");
         unpark_set(guard, set);
     }
     result

@@ -16,6 +16,8 @@ pub(crate) mod cpu;
 pub(crate) mod hrtimer;
 pub(crate) mod irq_work;
 pub(crate) mod percpu;
+pub(crate) mod printk;
 pub(crate) mod sched;
 
 pub(crate) use bug::warn_once;
+pub(crate) use printk::ratelimited;

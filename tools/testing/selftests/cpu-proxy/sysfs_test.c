@@ -203,19 +203,67 @@ static bool cpu_flag(const char *flag)
 }
 
 /*
+ * Counts the records of /dev/kmsg that contain needle: those written from
+ * now on if from_end (read them with kmsg_count()), else all it still
+ * holds. Returns an fd, or -errno.
+ */
+static int kmsg_open(bool from_end)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (from_end && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* The records from fd on that contain needle, or -errno; closes fd. */
+static int kmsg_count(int fd, const char *needle)
+{
+	/* A record is at most CONSOLE_EXT_LOG_MAX (8 KiB), one a read. */
+	static char rec[8192 + 1];
+	int n = 0, err = 0;
+	ssize_t len;
+
+	for (;;) {
+		len = read(fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EPIPE)
+			continue;	/* records overwritten: go on */
+		if (len < 0) {
+			err = errno == EAGAIN ? 0 : -errno;
+			break;
+		}
+		if (len == 0)
+			break;
+		rec[len] = 0;
+		n += !!strstr(rec, needle);
+	}
+	close(fd);
+	return err ? err : n;
+}
+
+/*
  * Parking needs FSGSBASE, so that an NMI a proxy takes in a pass runs as
  * the proxy, no FRED, and a local APIC timer that keeps running in deep
  * idle (ARAT), which is what a proxy stands in for. Without them
  * (nofsgsbase, clearcpuid=arat) a park write fails with EOPNOTSUPP and
- * changes nothing; with them it parks. An unpark write, and the mask
- * hotplug files, work either way.
+ * changes nothing, and the log says why, rate limited: 40 refused writes
+ * in a row leave at most a burst of 10 lines for each interval of 5 s
+ * they touch. (With clearcpuid=arat the line is the Rust crate's, from
+ * MapsGuard::can_park(), one a write unless limited; with nofsgsbase it
+ * is C's, from arch_cpu_proxy_supported().) With them it parks. An
+ * unpark write, and the mask hotplug files, work either way.
  */
 TEST_F(proxy, parking_needs_fsgsbase_and_arat)
 {
 	long last = sysconf(_SC_NPROCESSORS_ONLN) - 1;
 	unsigned long long parks = stat_value("parks");
 	char cpu[24], parked[64];
-	int ret;
+	int ret, kmsg, lines, i;
+	uint64_t t0, us;
 
 	if (last < 1)
 		SKIP(return, "needs 2 CPUs");
@@ -231,6 +279,19 @@ TEST_F(proxy, parking_needs_fsgsbase_and_arat)
 	TH_LOG("no FSGSBASE, FRED, or no ARAT: parking is refused");
 	EXPECT_EQ(-EOPNOTSUPP, ret);
 	EXPECT_STREQ("\n", parked);
+	EXPECT_EQ(parks, stat_value("parks"));
+	/* The reason is in the log, from the first write. */
+	EXPECT_LE(1, kmsg_count(kmsg_open(false), "cannot park"));
+	kmsg = kmsg_open(true);
+	ASSERT_LE(0, kmsg) TH_LOG("/dev/kmsg: %s", strerror(-kmsg));
+	t0 = now_ns();
+	for (i = 0; i < 40; i++)
+		EXPECT_EQ(-EOPNOTSUPP, write_file(PROXY_DIR "/park", cpu, strlen(cpu)));
+	us = (now_ns() - t0) / 1000;
+	lines = kmsg_count(kmsg, "cannot park");
+	TH_LOG("40 refused parks in %llu us: %d log lines", (unsigned long long)us, lines);
+	ASSERT_LE(0, lines) TH_LOG("/dev/kmsg: %s", strerror(-lines));
+	EXPECT_GE(10 * (2 + us / 5000000), lines);
 	EXPECT_EQ(parks, stat_value("parks"));
 	EXPECT_EQ(0, write_file(PROXY_DIR "/offline", cpu, strlen(cpu)));
 	EXPECT_EQ(0, write_file(PROXY_DIR "/online", cpu, strlen(cpu)));
