@@ -45,17 +45,24 @@ host_tests() {
 }
 
 step "host tests: cargo test (rust/proxy pure logic, loom model of the protocol)"
+# "test result: ok. P passed; F failed; I ignored; ...": an ignored test
+# did not run, and counts as failed.
 host_tests host cargo-test.log \
-	'/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' \
+	'/^test result:/ { p += $4; f += $6 + $8 } END { print p + 0, f + 0 }' \
 	'^test result:' sh -c 'cd "$1" && cargo test --quiet' - "$REPO/host"
 
 step "host tests: python3 (the QEMU runner's reading of the console)"
-# unittest ends with "Ran N tests", then "OK" or "FAILED (failures=F,
-# errors=E)": the failed are F + E, and a run with neither line failed.
+# unittest ends with "Ran N tests", then "OK" or "FAILED", each with its
+# counts in brackets ("OK (skipped=S)", "FAILED (failures=F, errors=E)"):
+# the failed are F + E, and the skipped and unexpected successes too (a
+# test that did not run did not pass; an expected failure passed). A run
+# with neither line failed.
 host_tests host-py py-test.log \
-	'/^Ran [0-9]+ test/ { n = $2 } /^OK/ { ok = 1 }
-	 /^FAILED \(/ { k = split($0, w, /[(=, )]+/)
-		for (i = 1; i < k; i++) if (w[i] == "failures" || w[i] == "errors") f += w[i + 1] }
+	'/^Ran [0-9]+ test/ { n = $2 }
+	 /^(OK|FAILED)( |$)/ { ok = $1 == "OK"; k = split($0, w, /[(=, )]+/)
+		for (i = 2; i < k; i++)
+			if (w[i] ~ /^(failures|errors|skipped|successes)$/ && w[i - 1] != "expected")
+				f += w[i + 1] }
 	 END { if (!ok && !f) f = 1; print (n > f ? n - f : 0), f + 0 }' \
 	'^Ran [0-9]* test' python3 "$REPO/scripts/test_qemu_run.py" -v
 
