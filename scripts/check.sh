@@ -45,20 +45,21 @@ host_tests() {
 }
 
 step "host tests: cargo test (rust/proxy pure logic, loom model of the protocol)"
-# "test result: ok. P passed; F failed; I ignored; ...": an ignored test
-# did not run, and counts as failed.
+# "test result: ok. P passed; F failed; I ignored; ...", one line for
+# each test binary, all of them run (--no-fail-fast): an ignored test did
+# not run, and counts as failed.
 host_tests host cargo-test.log \
 	'/^test result:/ { p += $4; f += $6 + $8 } END { print p + 0, f + 0 }' \
-	'^test result:' sh -c 'cd "$1" && cargo test --quiet' - "$REPO/host"
+	'^test result:' sh -c 'cd "$1" && cargo test --quiet --no-fail-fast' - "$REPO/host"
 
 step "host tests: python3 (the QEMU runner's reading of the console)"
 # unittest ends with "Ran N tests", then "OK" or "FAILED", each with its
 # counts in brackets ("OK (skipped=S)", "FAILED (failures=F, errors=E)"):
 # the failed are F + E, and the skipped and unexpected successes too (a
-# test that did not run did not pass; an expected failure passed). A run
-# with neither line failed.
+# test that did not run did not pass; an expected failure passed). The
+# last summary counts; a run with neither line failed.
 host_tests host-py py-test.log \
-	'/^Ran [0-9]+ test/ { n = $2 }
+	'/^Ran [0-9]+ test/ { n = $2; ok = f = 0 }
 	 /^(OK|FAILED)( |$)/ { ok = $1 == "OK"; k = split($0, w, /[(=, )]+/)
 		for (i = 2; i < k; i++)
 			if (w[i] ~ /^(failures|errors|skipped|successes)$/ && w[i - 1] != "expected")
