@@ -3,7 +3,7 @@
 //! Model checking of the ownership protocol (`protocol.rs`)
 //! with loom: every interleaving, up to a preemption bound, of a parked
 //! CPU N, its proxies, a sender of cross-calls, a device interrupt on N,
-//! an NMI on N, an unparker and a re-proxy.
+//! NMIs on N, an unparker, a re-proxy and a `stop_machine()` that holds N.
 //!
 //! The model around the protocol is the kernel's, reduced to what the
 //! protocol relies on:
@@ -20,6 +20,9 @@
 //!   clears it before it runs the handler.
 //! - N's per-CPU context is a `loom::cell::UnsafeCell`: loom reports any
 //!   two runs of it that are not ordered by the protocol.
+//! - A stop's hold is `cpu_proxy_hold_parked()` (`hold.rs`), as written
+//!   there, over the protocol's owner word: `HALTED -> STOPPED` once N
+//!   halted, `STOPPED -> HALTED` and a kick as the stop ends.
 //!
 //! Every store is a swap of the same ordering: loom 0.7 can order a
 //! plain store before a concurrent read-modify-write of the same word
@@ -35,11 +38,16 @@
 //! until nothing is. Then nothing may be left: no queued call, no
 //! re-arm for the new proxy.
 
-use crate::protocol::{Context, Fresh, Lkmm, Recheck, Service, Take, Word, NATIVE, NO_PROXY};
+use crate::protocol::{
+    Context, Fresh, Lkmm, Recheck, Service, Take, Word, HALTED, NATIVE, NO_PROXY, STOPPED,
+    STOPPED_NMI,
+};
 use loom::cell::UnsafeCell;
 use loom::sync::atomic::{fence, AtomicI32, AtomicUsize, Ordering::*};
 use loom::sync::Arc;
 use loom::thread;
+// Counts across executions, outside the model.
+use std::sync::atomic::AtomicUsize as StdAtomicUsize;
 
 /// The protocol in C11, mapped as `protocol.rs` documents.
 struct C11;
@@ -193,6 +201,9 @@ enum NmiClaim {
     Kernel,
     /// Wrongly: it clears `halting`, as an interrupt's claim does.
     ClearsHalting,
+    /// Wrongly: it gives the context back as `HALTED`, whatever it took
+    /// it from (a stop's `STOPPED` included).
+    ReleasesHalted,
 }
 
 /// Where an NMI lands on N after N released its context.
@@ -237,6 +248,35 @@ struct Env<L: Fresh> {
     /// the first time it gets there (1 until then); see [`Env::nmi_on_n`].
     nmi_due: AtomicUsize,
     nmi: Option<Nmi>,
+    /// 1 while a `stop_machine()` holds N `STOPPED`, between the hold's
+    /// two transitions ([`Env::stop`]): nothing may run N's context then
+    /// but an NMI. Relaxed: only the protocol orders it.
+    in_stop: AtomicUsize,
+    /// The scenario has a stop: check `in_stop` (elsewhere its loads
+    /// would only add interleavings).
+    stop_checks: bool,
+    /// What the executions reached, counted across them.
+    seen: std::sync::Arc<Seen>,
+}
+
+/// What the executions of a scenario reached: a scenario whose event
+/// never happened in any of them checks nothing.
+#[derive(Default)]
+struct Seen {
+    /// Executions in which a stop held N.
+    stops: StdAtomicUsize,
+    /// NMIs that found N held by a stop.
+    nmis_in_stop: StdAtomicUsize,
+}
+
+/// How a `stop_machine()` that holds N ends (`cpu_proxy_hold_parked()`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StopEnd {
+    /// As the kernel does: N back to `HALTED`, then a kick for its proxy,
+    /// which looks at what was redirected to N meanwhile.
+    Kick,
+    /// Wrongly: N back to `HALTED`, and nothing else.
+    NoKick,
 }
 
 /// How `arm()` arms N's timer, in a scenario that tracks where it is.
@@ -252,7 +292,13 @@ enum ArmCheck {
 
 impl<L: Fresh> Env<L> {
     /// N in its park loop, proxied by 0, with nothing queued.
-    fn new(halting: Halting, timer_on: Option<ArmCheck>, nmi: Option<Nmi>) -> Self {
+    fn new(
+        halting: Halting,
+        timer_on: Option<ArmCheck>,
+        nmi: Option<Nmi>,
+        stop_checks: bool,
+        seen: std::sync::Arc<Seen>,
+    ) -> Self {
         let ctx = Context::<L>::new();
         ctx.set_proxy(0);
         // Installed before any kick: the re-arm of set_proxy() is N's own.
@@ -273,6 +319,21 @@ impl<L: Fresh> Env<L> {
             timer_on,
             nmi_due: AtomicUsize::new(nmi.is_some() as usize),
             nmi,
+            in_stop: AtomicUsize::new(0),
+            stop_checks,
+            seen,
+        }
+    }
+
+    /// A stop's hold, if the scenario has one, is not under way: `what`
+    /// would break it.
+    fn not_in_stop(&self, what: &str) {
+        if self.stop_checks {
+            assert_eq!(
+                self.in_stop.load(Relaxed),
+                0,
+                "a stop's hold broken: {what}"
+            );
         }
     }
 
@@ -289,11 +350,20 @@ impl<L: Fresh> Env<L> {
     /// halted yet, N then halts as if nothing had happened.
     fn nmi_on_n(&self, how: NmiClaim) {
         let halted = self.ctx.claim(true, || false, || false);
+        if self.stop_checks && self.ctx.owner.read() == STOPPED_NMI {
+            self.seen.nmis_in_stop.fetch_add(1, Relaxed);
+        }
         if how == NmiClaim::ClearsHalting {
             self.ctx.halting.write(0);
         }
         // The handler reads N's per-CPU data.
         self.in_context(|_| {});
+        if how == NmiClaim::ReleasesHalted {
+            if halted {
+                self.ctx.owner.write_release(HALTED);
+            }
+            return;
+        }
         self.ctx.nmi_release(halted);
     }
 
@@ -327,6 +397,7 @@ impl<L: Fresh> Env<L> {
 
     /// One pass, by whoever owns N's context.
     fn pass(&self, proxied: bool) {
+        self.not_in_stop("a pass ran in it");
         // A due timer event is run (its handler re-arms the next one).
         let _ = self.ctx.pass_begin();
         self.run_queue();
@@ -359,6 +430,7 @@ impl<L: Fresh> Env<L> {
             if woken {
                 // Interrupt entry, then its handler: a call IPI's.
                 self.ctx.claim(false, || false, || false);
+                self.not_in_stop("N ran in it");
                 self.in_context(|_| {});
                 self.run_queue();
                 native = true;
@@ -507,6 +579,43 @@ impl<L: Fresh> Env<L> {
         false
     }
 
+    /// A `stop_machine()` that counts N, parked, as stopped
+    /// (`cpu_proxy_hold_parked()`, `hold.rs`): it waits for N halted and
+    /// no pass running, holds it `STOPPED` while the stop's work runs on
+    /// the other CPUs, and gives it back.
+    fn stop(&self, end: StopEnd) {
+        // The kernel waits for that; the model looks twice and otherwise
+        // stops nothing: the interleavings in which N halts later are
+        // those in which the stop starts later. (A wait without end makes
+        // loom run out of branches, each spin one step of another thread.)
+        // So the model checks what a stop keeps safe, not that its wait
+        // ends.
+        let mut looks = 0;
+        while self.ctx.owner.cmpxchg(HALTED, STOPPED) != HALTED {
+            looks += 1;
+            if looks == 2 {
+                return;
+            }
+            L::relax();
+        }
+        self.seen.stops.fetch_add(1, Relaxed);
+        self.in_stop.swap(1, Relaxed);
+        // The stop's work, on the other CPUs.
+        self.in_stop.swap(0, Relaxed);
+        // An NMI on N gives it back as STOPPED as it returns: wait for that,
+        // a few steps of N's (bounded here, so that a wait without end
+        // fails the model rather than running it out of branches).
+        let mut looks = 0;
+        while self.ctx.owner.cmpxchg(STOPPED, HALTED) != STOPPED {
+            looks += 1;
+            assert!(looks < 64, "a stop's hold broken: its end found N not held");
+            L::relax();
+        }
+        if end == StopEnd::Kick {
+            self.kick();
+        }
+    }
+
     /// The unparker (`loop_ctl::leave()`, then the proxy is dropped).
     /// Returns whether it dropped the proxy; if N is not out of its loop
     /// yet, [`Env::settle`] waits for it and drops it.
@@ -593,19 +702,44 @@ struct Scenario {
     timer_on: Option<ArmCheck>,
     /// An NMI on N between its release of the context and `hlt`.
     nmi: Option<Nmi>,
+    /// NMIs on N once it halted, one after another, each of which returns
+    /// past the `hlt` (N then claims its context, as from an interrupt).
+    nmis_halted: usize,
+    /// How those NMIs treat the context (the kernel's way if `None`).
+    nmi_halted_claim: Option<NmiClaim>,
+    /// A `stop_machine()` holds N, from another CPU.
+    stop: Option<StopEnd>,
 }
 
-fn run<L: Fresh + 'static>(s: Scenario, halting: Halting, bound: usize)
+/// Explores the scenario; returns what its executions reached.
+fn run<L: Fresh + 'static>(s: Scenario, halting: Halting, bound: usize) -> std::sync::Arc<Seen>
 where
     L::Word: Send + Sync,
 {
+    let seen = std::sync::Arc::new(Seen::default());
+    let seen_in = seen.clone();
     let mut b = loom::model::Builder::new();
     b.preemption_bound = Some(bound);
     b.check(move || {
-        let env = Arc::new(Env::<L>::new(halting, s.timer_on, s.nmi));
+        let env = Arc::new(Env::<L>::new(
+            halting,
+            s.timer_on,
+            s.nmi,
+            s.stop.is_some(),
+            seen_in.clone(),
+        ));
         let mut others = Vec::new();
         let e = env.clone();
-        let n = thread::spawn(move || e.n_loop(false));
+        let n = thread::spawn(move || {
+            let mut state = e.n_loop(false);
+            for _ in 0..s.nmis_halted {
+                if state == NState::Halted {
+                    e.nmi_on_n(s.nmi_halted_claim.unwrap_or(NmiClaim::Kernel));
+                    state = e.n_loop(true);
+                }
+            }
+            state
+        });
         // Each proxy's interrupts run on its own CPU; CPU 1 becomes a
         // proxy only in a re-proxy.
         let proxies = if s.reproxy { 2 } else { 1 };
@@ -626,6 +760,10 @@ where
                     e.send_call();
                 }
             }));
+        }
+        if let Some(end) = s.stop {
+            let e = env.clone();
+            others.push(thread::spawn(move || e.stop(end)));
         }
         if s.device_irq {
             let e = env.clone();
@@ -657,6 +795,7 @@ where
         }
         env.settle(state, s.calls);
     });
+    seen
 }
 
 #[test]
@@ -846,6 +985,97 @@ fn an_nmi_that_returns_to_the_hlt_leaves_n_asleep_native() {
     let s = Scenario {
         calls: 1,
         nmi: Some(Nmi::Shadow { skip: false }),
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Retry, 3);
+}
+
+/// A `stop_machine()` holds N `STOPPED` while N is halted: no pass runs
+/// then. A call sent to N meanwhile is redirected to its proxy, which
+/// finds N held and leaves it; the stop's kick as it ends has the proxy
+/// run it.
+#[test]
+fn a_stop_holds_n_and_loses_no_call() {
+    let s = Scenario {
+        calls: 1,
+        stop: Some(StopEnd::Kick),
+        ..Default::default()
+    };
+    let seen = run::<C11>(s, Halting::Retry, 3);
+    assert_ne!(seen.stops.load(Relaxed), 0);
+}
+
+/// An NMI on N while a stop holds it runs (`STOPPED_NMI`) and leaves N
+/// `STOPPED`; N, past its `hlt`, waits for the stop to end before it runs
+/// its context, and a timer that fell due is run once.
+#[test]
+fn an_nmi_during_a_stop_leaves_n_stopped() {
+    let s = Scenario {
+        timer: true,
+        nmis_halted: 1,
+        stop: Some(StopEnd::Kick),
+        ..Default::default()
+    };
+    let seen = run::<C11>(s, Halting::Retry, 3);
+    assert_ne!(seen.nmis_in_stop.load(Relaxed), 0);
+}
+
+/// A stop takes N between its release of the context and `hlt`, and an
+/// NMI lands there: it runs (`STOPPED_NMI`), gives N back to the stop
+/// (`STOPPED`), and N halts; the stop ends with N `HALTED`, and a timer
+/// that fell due meanwhile is run by the proxy.
+#[test]
+fn a_stop_and_an_nmi_before_hlt_lose_nothing() {
+    let s = Scenario {
+        timer: true,
+        nmi: Some(Nmi::Window(NmiClaim::Kernel)),
+        stop: Some(StopEnd::Kick),
+        ..Default::default()
+    };
+    let seen = run::<C11>(s, Halting::Retry, 3);
+    assert_ne!(seen.nmis_in_stop.load(Relaxed), 0);
+}
+
+/// The checker can fail: an NMI that gives N's context back as `HALTED`
+/// while a stop holds N takes N out of the stop's hands: the stop's end
+/// finds N not `STOPPED`, or N's proxy runs a pass in the stop, or N runs
+/// in it (loom reports the first it finds).
+#[test]
+#[should_panic(expected = "a stop's hold broken")]
+fn an_nmi_that_gives_back_halted_breaks_a_stop() {
+    let s = Scenario {
+        timer: true,
+        nmis_halted: 1,
+        nmi_halted_claim: Some(NmiClaim::ReleasesHalted),
+        stop: Some(StopEnd::Kick),
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Retry, 3);
+}
+
+/// The checker can fail: a stop that ends without kicking N's proxy
+/// loses a call that was redirected to N while it held N.
+#[test]
+#[should_panic(expected = "a call for N was lost")]
+fn a_stop_that_ends_without_a_kick_loses_a_call() {
+    let s = Scenario {
+        calls: 1,
+        stop: Some(StopEnd::NoKick),
+        ..Default::default()
+    };
+    run::<C11>(s, Halting::Retry, 3);
+}
+
+/// NMIs on halted N, one after another, each take its context from the
+/// proxy (waiting while a pass runs) and give it back, and N, past its
+/// `hlt`, takes it and halts again: a call sent meanwhile is run once,
+/// by N or its proxy. (With a timer as well, the model takes three
+/// minutes; `an_nmi_before_hlt_loses_no_timer` has one NMI and a timer.)
+#[test]
+fn nmis_one_after_another_lose_nothing() {
+    let s = Scenario {
+        calls: 1,
+        nmis_halted: 2,
         ..Default::default()
     };
     run::<C11>(s, Halting::Retry, 3);

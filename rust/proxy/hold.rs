@@ -111,13 +111,14 @@ c_export!(cpu_proxy_stop_parked);
 /// with it, and marks it `STOPPED`. A held CPU awake for an interrupt, or
 /// for a per-CPU kthread, goes back to its halt in a moment: it cannot
 /// leave its loop, and the CPUs it may wait for still take interrupts.
-/// Releasing puts it back to `HALTED` (or `NATIVE` if an NMI took it)
+/// Releasing puts it back to `HALTED` (after any NMI on it returned)
 /// before any stopped CPU runs again, and has its proxy look at what was
 /// redirected meanwhile: a CPU leaving the stop may at once wait for the
 /// held CPU's work.
 ///
-/// Context: `multi_cpu_stop()`, the last CPU to reach a state, interrupts
-/// off.
+/// Context: `multi_cpu_stop()`, the last CPU to reach a state: to stop,
+/// the last to end `MULTI_STOP_PREPARE`, before any CPU turns interrupts
+/// off; to release, the last to end `MULTI_STOP_RUN`, interrupts off.
 #[no_mangle]
 extern "C" fn cpu_proxy_hold_parked(stop: bool) {
     for cpu in held_mask().iter() {
