@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +148,52 @@ static inline const char *woken_since(const unsigned long long *before,
 			len += snprintf(out + len, size - len, " %s +%llu",
 					woken_keys[i] + 6, now[i] - before[i]);
 	return out;
+}
+
+/*
+ * /dev/kmsg, for counting log records: from its end if from_end (the
+ * records written from now on), else from its oldest record still held.
+ * Returns an fd, or -errno.
+ */
+static inline int kmsg_open(bool from_end)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (from_end && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/*
+ * Reads fd's records up to the newest: returns how many contain needle,
+ * or -errno; -EPIPE if records were overwritten before they were read
+ * (the count would be short).
+ */
+static inline int kmsg_count(int fd, const char *needle)
+{
+	/* A read returns one record, of at most 2 KiB (PRINTK_MESSAGE_MAX). */
+	static char rec[8192 + 1];
+	bool lost = false;
+	int n = 0;
+	ssize_t len;
+
+	for (;;) {
+		len = read(fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EPIPE) {
+			lost = true;
+			continue;
+		}
+		if (len < 0 && errno != EAGAIN)
+			return -errno;
+		if (len <= 0)
+			return lost ? -EPIPE : n;
+		rec[len] = 0;
+		n += !!strstr(rec, needle);
+	}
 }
 
 /*

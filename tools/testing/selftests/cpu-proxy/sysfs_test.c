@@ -203,49 +203,6 @@ static bool cpu_flag(const char *flag)
 }
 
 /*
- * Counts the records of /dev/kmsg that contain needle: those written from
- * now on if from_end (read them with kmsg_count()), else all it still
- * holds. Returns an fd, or -errno.
- */
-static int kmsg_open(bool from_end)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-
-	if (fd < 0)
-		return -errno;
-	if (from_end && lseek(fd, 0, SEEK_END) < 0) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
-}
-
-/* The records from fd on that contain needle, or -errno; closes fd. */
-static int kmsg_count(int fd, const char *needle)
-{
-	/* A record is at most CONSOLE_EXT_LOG_MAX (8 KiB), one a read. */
-	static char rec[8192 + 1];
-	int n = 0, err = 0;
-	ssize_t len;
-
-	for (;;) {
-		len = read(fd, rec, sizeof(rec) - 1);
-		if (len < 0 && errno == EPIPE)
-			continue;	/* records overwritten: go on */
-		if (len < 0) {
-			err = errno == EAGAIN ? 0 : -errno;
-			break;
-		}
-		if (len == 0)
-			break;
-		rec[len] = 0;
-		n += !!strstr(rec, needle);
-	}
-	close(fd);
-	return err ? err : n;
-}
-
-/*
  * Parking needs FSGSBASE, so that an NMI a proxy takes in a pass runs as
  * the proxy, no FRED, and a local APIC timer that keeps running in deep
  * idle (ARAT), which is what a proxy stands in for. Without them
@@ -281,7 +238,10 @@ TEST_F(proxy, parking_needs_fsgsbase_and_arat)
 	EXPECT_STREQ("\n", parked);
 	EXPECT_EQ(parks, stat_value("parks"));
 	/* The reason is in the log, from the first write. */
-	EXPECT_LE(1, kmsg_count(kmsg_open(false), "cannot park"));
+	kmsg = kmsg_open(false);
+	ASSERT_LE(0, kmsg) TH_LOG("/dev/kmsg: %s", strerror(-kmsg));
+	EXPECT_LE(1, kmsg_count(kmsg, "cannot park"));
+	close(kmsg);
 	kmsg = kmsg_open(true);
 	ASSERT_LE(0, kmsg) TH_LOG("/dev/kmsg: %s", strerror(-kmsg));
 	t0 = now_ns();
@@ -289,6 +249,7 @@ TEST_F(proxy, parking_needs_fsgsbase_and_arat)
 		EXPECT_EQ(-EOPNOTSUPP, write_file(PROXY_DIR "/park", cpu, strlen(cpu)));
 	us = (now_ns() - t0) / 1000;
 	lines = kmsg_count(kmsg, "cannot park");
+	close(kmsg);
 	TH_LOG("40 refused parks in %llu us: %d log lines", (unsigned long long)us, lines);
 	ASSERT_LE(0, lines) TH_LOG("/dev/kmsg: %s", strerror(-lines));
 	EXPECT_GE(10 * (2 + us / 5000000), lines);
