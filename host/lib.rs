@@ -16,6 +16,8 @@
 
 #[path = "../rust/proxy/cpulist.rs"]
 mod cpulist;
+#[path = "../rust/proxy/mask_seq.rs"]
+mod mask_seq;
 #[path = "../rust/proxy/plan.rs"]
 mod plan;
 #[path = "../rust/proxy/protocol.rs"]
