@@ -51,13 +51,9 @@
 /// A set of CPU ids. The kernel's is a cpumask; the host's tests use
 /// their own.
 pub(crate) trait CpuSet {
-    /// The CPUs of the set, in increasing order.
-    type Iter<'a>: Iterator<Item = u32>
-    where
-        Self: 'a;
-
-    /// The CPUs of the set, in increasing order.
-    fn iter(&self) -> Self::Iter<'_>;
+    /// The first CPU of the set at or above `from`, if any
+    /// (`cpumask_next()`).
+    fn next_from(&self, from: u32) -> Option<u32>;
     /// Is `cpu` in the set?
     fn test(&self, cpu: u32) -> bool;
     /// Adds `cpu`.
@@ -65,7 +61,30 @@ pub(crate) trait CpuSet {
     /// Empties the set.
     fn clear(&mut self);
     /// Is the set empty?
-    fn is_empty(&self) -> bool;
+    fn is_empty(&self) -> bool {
+        self.next_from(0).is_none()
+    }
+}
+
+/// The CPUs of a set, in increasing order (`for_each_cpu()`).
+pub(crate) struct Cpus<'a, S> {
+    set: &'a S,
+    from: Option<u32>,
+}
+
+impl<S: CpuSet> Iterator for Cpus<'_, S> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let cpu = self.set.next_from(self.from?)?;
+        self.from = cpu.checked_add(1);
+        Some(cpu)
+    }
+}
+
+/// The CPUs of `set`, in increasing order.
+pub(crate) fn cpus<S: CpuSet>(set: &S) -> Cpus<'_, S> {
+    Cpus { set, from: Some(0) }
 }
 
 /// The hotplug states a step brings one CPU to.
@@ -91,6 +110,8 @@ pub(crate) enum Target {
 pub(crate) trait Steps {
     /// A kernel error code.
     type Err: Copy;
+    /// A set of CPUs.
+    type Set: CpuSet;
 
     /// Expedites RCU grace periods, or stops doing so
     /// (`rcu_expedite_gp()`, `rcu_unexpedite_gp()`); nested.
@@ -113,6 +134,10 @@ pub(crate) trait Steps {
     fn kick_ap(&mut self, cpu: u32, target: Target) -> Result<(), Self::Err>;
     /// Locked. Is `cpu` at `target`?
     fn at(&self, cpu: u32, target: Target) -> bool;
+    /// Locked. `cpu` is at `CPUHP_TEARDOWN_CPU`: the error injected for
+    /// that state (`cpuN/hotplug/fail`), consumed, as the state machine
+    /// would return it when it runs the state's callback.
+    fn teardown_injected(&mut self, cpu: u32) -> Result<(), Self::Err>;
     /// Locked. `cpu`, at `CPUHP_TEARDOWN_CPU`, starts that state: it is
     /// to go offline, and its hotplug thread is asked to park
     /// (`kthread_park_start()`). Returns whether the thread must be
@@ -124,7 +149,7 @@ pub(crate) trait Steps {
     /// Locked. `irq_lock_sparse()`, then one `stop_machine()` in which
     /// each CPU of `set`, in turn, takes itself down (`take_cpu_down()`).
     /// Returns the first error of a CPU that refused, if any.
-    fn stop<S: CpuSet>(&mut self, set: &S) -> Result<(), Self::Err>;
+    fn stop(&mut self, set: &Self::Set) -> Result<(), Self::Err>;
     /// Is `cpu` online?
     fn online(&self, cpu: u32) -> bool;
     /// Locked. `cpu` refused to go down in [`Steps::stop`]: back to
@@ -190,14 +215,10 @@ impl<E: Copy> First<E> {
 /// The AP-side states of each CPU of `set`, in turn, to `target`, as one
 /// batch, then the rebuild. Stops at the first CPU that fails (its step
 /// rolled it back); the CPUs before it stay at `target`. Locked.
-fn ap_states<T: Steps, S: CpuSet>(
-    steps: &mut T,
-    set: &S,
-    target: Target,
-) -> Result<(), Failed<T::Err>> {
+fn ap_states<T: Steps>(steps: &mut T, set: &T::Set, target: Target) -> Result<(), Failed<T::Err>> {
     steps.batch(true);
     let mut ret = Ok(());
-    for cpu in set.iter() {
+    for cpu in cpus(set) {
         if let Err(err) = steps.kick_ap(cpu, target) {
             ret = Err(Failed { err, cpu });
             break;
@@ -213,11 +234,11 @@ fn ap_states<T: Steps, S: CpuSet>(
 ///
 /// The caller checked that the set may go offline, and runs this on a CPU
 /// that stays online.
-pub(crate) fn down<T: Steps, S: CpuSet>(
+pub(crate) fn down<T: Steps>(
     steps: &mut T,
-    set: &S,
-    undo: &mut S,
-    parking: &mut S,
+    set: &T::Set,
+    undo: &mut T::Set,
+    parking: &mut T::Set,
 ) -> Result<(), Failed<T::Err>> {
     undo.clear();
     if set.is_empty() {
@@ -236,7 +257,7 @@ pub(crate) fn down<T: Steps, S: CpuSet>(
     let mut first = First(first.err());
     if first.failed() {
         // The failed CPU is back online; bring back those before it.
-        for cpu in set.iter() {
+        for cpu in cpus(set) {
             if steps.at(cpu, Target::TeardownCpu) {
                 undo.set(cpu);
             }
@@ -246,7 +267,7 @@ pub(crate) fn down<T: Steps, S: CpuSet>(
     }
     steps.write_unlock();
     steps.smt_update();
-    for cpu in undo.iter() {
+    for cpu in cpus(undo) {
         steps.undo_down(cpu);
     }
     first.result()
@@ -255,26 +276,37 @@ pub(crate) fn down<T: Steps, S: CpuSet>(
 /// `CPUHP_TEARDOWN_CPU` for every CPU of `set`, which is there: its
 /// hotplug thread parked, one `stop_machine()` for the set, then the
 /// BP-side dead states. What must be brought back goes to `undo`. Locked.
-fn stop<T: Steps, S: CpuSet>(
+fn stop<T: Steps>(
     steps: &mut T,
-    set: &S,
-    undo: &mut S,
-    parking: &mut S,
+    set: &T::Set,
+    undo: &mut T::Set,
+    parking: &mut T::Set,
     first: &mut First<T::Err>,
 ) {
+    // A failure injected for `CPUHP_TEARDOWN_CPU` fails the set there,
+    // before anything of the state ran, as it fails one CPU's offline.
+    for cpu in cpus(set) {
+        if let Err(err) = steps.teardown_injected(cpu) {
+            first.note(err, cpu);
+            for cpu in cpus(set) {
+                undo.set(cpu);
+            }
+            return;
+        }
+    }
     // The hotplug threads of the set park at once: asked first, waited
     // for afterwards.
     parking.clear();
-    for cpu in set.iter() {
+    for cpu in cpus(set) {
         if steps.teardown_start(cpu) {
             parking.set(cpu);
         }
     }
-    for cpu in parking.iter() {
+    for cpu in cpus(parking) {
         steps.park_wait(cpu);
     }
     let stopped = steps.stop(set);
-    for cpu in set.iter() {
+    for cpu in cpus(set) {
         if steps.online(cpu) {
             // It refused to die: back to `CPUHP_TEARDOWN_CPU`, and the
             // whole set back online. A CPU that stayed although the stop
@@ -290,7 +322,7 @@ fn stop<T: Steps, S: CpuSet>(
         }
     }
     steps.stop_end();
-    for cpu in set.iter() {
+    for cpu in cpus(set) {
         if steps.online(cpu) {
             continue;
         }
@@ -305,7 +337,7 @@ fn stop<T: Steps, S: CpuSet>(
 /// down those that came up, and returns the first failure.
 ///
 /// The caller checked that the set may come online.
-pub(crate) fn up<T: Steps, S: CpuSet>(steps: &mut T, set: &S) -> Result<(), Failed<T::Err>> {
+pub(crate) fn up<T: Steps>(steps: &mut T, set: &T::Set) -> Result<(), Failed<T::Err>> {
     if set.is_empty() {
         return Ok(());
     }
@@ -315,7 +347,7 @@ pub(crate) fn up<T: Steps, S: CpuSet>(steps: &mut T, set: &S) -> Result<(), Fail
     steps.expedite(false);
     let mut first = First(None);
     let mut prev = None;
-    for cpu in set.iter() {
+    for cpu in cpus(set) {
         if kick {
             bringup(steps, cpu, Target::BpKickAp, &mut first);
         }
@@ -337,7 +369,7 @@ pub(crate) fn up<T: Steps, S: CpuSet>(steps: &mut T, set: &S) -> Result<(), Fail
     steps.smt_update();
     if first.failed() {
         // Take down what came up, all the way or part of it.
-        for cpu in set.iter() {
+        for cpu in cpus(set) {
             if steps.online(cpu) {
                 steps.undo_up(cpu);
             }
@@ -365,10 +397,8 @@ pub(crate) enum Refused {
     /// Hotplug is disabled, or no CPU would be left to run the operation
     /// (`EBUSY`).
     Busy,
-    /// A CPU of the set may not go offline, or come online (`EPERM`).
+    /// A CPU of the set may not go offline (`EPERM`).
     NotPermitted,
-    /// A CPU of the set has no device (`ENODEV`).
-    NoDevice,
 }
 
 /// What an offline of a set needs, as the machine reports it.
@@ -392,7 +422,7 @@ pub(crate) fn check_down<S: CpuSet>(
     if !check.enabled {
         return Err(Refused::Busy);
     }
-    if set.iter().all(&mut may_offline) {
+    if cpus(set).all(&mut may_offline) {
         Ok(())
     } else {
         Err(Refused::NotPermitted)
@@ -427,10 +457,8 @@ mod tests {
     }
 
     impl CpuSet for Set {
-        type Iter<'a> = core::iter::Copied<std::collections::btree_set::Iter<'a, u32>>;
-
-        fn iter(&self) -> Self::Iter<'_> {
-            self.0.iter().copied()
+        fn next_from(&self, from: u32) -> Option<u32> {
+            self.0.range(from..).next().copied()
         }
         fn test(&self, cpu: u32) -> bool {
             self.0.contains(&cpu)
@@ -440,9 +468,6 @@ mod tests {
         }
         fn clear(&mut self) {
             self.0.clear();
-        }
-        fn is_empty(&self) -> bool {
-            self.0.is_empty()
         }
     }
 
@@ -494,6 +519,8 @@ mod tests {
         refuse: BTreeSet<u32>,
         /// ... which reports this error, or none.
         stop_err: Option<i32>,
+        /// An error injected for this CPU's `CPUHP_TEARDOWN_CPU`.
+        fail_teardown: Option<u32>,
         /// Hotplug threads already parked when their teardown starts.
         pre_parked: BTreeSet<u32>,
         /// The steps taken, in order, with their CPU.
@@ -536,6 +563,7 @@ mod tests {
                 fail_bringup: vec![],
                 refuse: BTreeSet::new(),
                 stop_err: None,
+                fail_teardown: None,
                 pre_parked: BTreeSet::new(),
                 log: vec![],
             }
@@ -588,6 +616,7 @@ mod tests {
 
     impl Steps for Machine {
         type Err = i32;
+        type Set = Set;
 
         fn expedite(&mut self, on: bool) {
             self.expedited += if on { 1 } else { -1 };
@@ -646,6 +675,15 @@ mod tests {
                 Target::Online => st == St::Online,
             }
         }
+        fn teardown_injected(&mut self, cpu: u32) -> Result<(), i32> {
+            assert!(self.locked && !self.batch);
+            assert_eq!(self.at_(cpu), St::Teardown);
+            if self.fail_teardown == Some(cpu) {
+                self.fail_teardown = None;
+                return Err(EAGAIN);
+            }
+            Ok(())
+        }
         fn teardown_start(&mut self, cpu: u32) -> bool {
             assert!(self.locked && !self.batch);
             assert_eq!(self.at_(cpu), St::Teardown);
@@ -669,12 +707,12 @@ mod tests {
             self.log("park_wait", cpu);
             self.set_th(cpu, Thread::Parked);
         }
-        fn stop<S: CpuSet>(&mut self, set: &S) -> Result<(), i32> {
+        fn stop(&mut self, set: &Set) -> Result<(), i32> {
             assert!(self.locked && !self.sparse);
             self.sparse = true;
             self.stops += 1;
             self.log("stop", 0);
-            for cpu in set.iter() {
+            for cpu in cpus(set) {
                 assert_eq!(
                     (self.at_(cpu), self.th(cpu)),
                     (St::TakingDown, Thread::Parked)
@@ -874,6 +912,27 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn an_offline_with_a_failure_injected_at_teardown_brings_the_set_back() {
+        for set in sets() {
+            for &bad in &set.0 {
+                let mut m = Machine::new(N, &all_online());
+                m.fail_teardown = Some(bad);
+                assert_eq!(
+                    run_down(&mut m, &set),
+                    Err(Failed {
+                        err: EAGAIN,
+                        cpu: bad
+                    })
+                );
+                assert_down_undone(&m);
+                assert_eq!(m.fail_teardown, None, "the injected failure not consumed");
+                assert_eq!(m.stops, 0, "a stop after a failure at CPUHP_TEARDOWN_CPU");
+                assert_eq!(m.first("teardown_start"), None);
             }
         }
     }
