@@ -58,25 +58,18 @@ void cpu_proxy_unlock(void)
 }
 
 /**
- * cpu_proxy_hotplug_mask - take a set of CPUs offline or online at once
- * @mask: the CPUs, all online (@up false) or all offline and present
- * @up: online or offline
- * @failed: set to the CPU that failed, or -1
+ * cpu_proxy_mask_devices - the CPU devices of a mask operation follow it
+ * @mask: the CPUs of a mask offline or online, done or rolled back
  *
- * The CPU devices (cpuN/online) follow, with their uevents, as when each
- * was changed through its own file.
+ * Each CPU's device (cpuN/online) follows the CPU, with its uevent, as
+ * when it was changed through its own file.
  * Context: process context; cpu_proxy_lock() held.
- * Return: 0 or the error of cpus_up_mask_maps_locked() or
- * cpus_down_mask_maps_locked(); on error the set is as it was.
  */
-int cpu_proxy_hotplug_mask(const struct cpumask *mask, bool up, int *failed)
+void cpu_proxy_mask_devices(const struct cpumask *mask)
 {
 	unsigned int cpu;
-	int ret;
 
 	cpu_maps_assert_held();
-	ret = up ? cpus_up_mask_maps_locked(mask, failed) :
-		   cpus_down_mask_maps_locked(mask, failed);
 	for_each_cpu(cpu, mask) {
 		struct device *dev = get_cpu_device(cpu);
 		bool offline = !cpu_online(cpu);
@@ -90,7 +83,6 @@ int cpu_proxy_hotplug_mask(const struct cpumask *mask, bool up, int *failed)
 		}
 		device_unlock(dev);
 	}
-	return ret;
 }
 
 /**

@@ -21,9 +21,11 @@
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/smp.h>
+#include <linux/workqueue.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/idle.h>
+#include <linux/sched/isolation.h>
 #include <linux/sched/signal.h>
 #include <asm/processor.h>
 
@@ -251,6 +253,24 @@ notrace void cpu_proxy_cpumask_clear_cpu(unsigned int cpu, struct cpumask *m)
 notrace unsigned int cpu_proxy_cpumask_next(int n, const struct cpumask *m)
 {
 	return cpumask_next(n, m);
+}
+
+/* cpu_online(). */
+bool cpu_proxy_cpu_online(unsigned int cpu)
+{
+	return cpu_online(cpu);
+}
+
+/* housekeeping_cpu(@cpu, HK_TYPE_DOMAIN). */
+bool cpu_proxy_housekeeping_domain(unsigned int cpu)
+{
+	return housekeeping_cpu(cpu, HK_TYPE_DOMAIN);
+}
+
+/* work_on_cpu(): run @fn(@arg) in a kernel thread bound to @cpu, and wait. */
+long cpu_proxy_work_on_cpu(unsigned int cpu, long (*fn)(void *), void *arg)
+{
+	return work_on_cpu(cpu, fn, arg);
 }
 
 /* llist_empty(). */

@@ -11,6 +11,7 @@
 
 #include <linux/array_size.h>
 #include <linux/cpumask.h>
+#include <linux/cpuhotplug.h>
 #include <linux/atomic.h>
 #include <linux/init.h>
 #include <linux/jump_label.h>
@@ -442,10 +443,35 @@ ssize_t cpu_proxy_park_write(const char *buf, size_t len, bool park);
  */
 ssize_t cpu_proxy_hotplug_write(const char *buf, size_t len, bool up);
 
-/* Mask hotplug: kernel/cpu.c, and the devices' side in the glue. */
-int cpu_proxy_hotplug_mask(const struct cpumask *mask, bool up, int *failed);
-int cpus_down_mask_maps_locked(const struct cpumask *mask, int *failed);
-int cpus_up_mask_maps_locked(const struct cpumask *mask, int *failed);
+/*
+ * Mask hotplug: the steps of kernel/cpu.c that the Rust crate's sequence
+ * takes (rust/proxy/mask_seq.rs), and the devices' side in the glue.
+ */
+void cpu_proxy_mask_devices(const struct cpumask *mask);
+bool cpuhp_mask_offline_supported(void);
+bool cpuhp_mask_enabled(void);
+bool cpuhp_mask_may_offline(unsigned int cpu);
+int cpuhp_mask_may_online(unsigned int cpu);
+bool cpuhp_mask_parallel(void);
+void cpuhp_mask_expedite(bool on);
+void cpuhp_mask_write_lock(void);
+void cpuhp_mask_write_unlock(void);
+void cpuhp_mask_set_batch(bool on);
+void cpuhp_mask_rebuild(void);
+int cpuhp_mask_kick_ap(unsigned int cpu, enum cpuhp_state target);
+enum cpuhp_state cpuhp_mask_state(unsigned int cpu);
+int cpuhp_mask_teardown_injected(unsigned int cpu);
+bool cpuhp_mask_teardown_start(unsigned int cpu);
+void cpuhp_mask_park_wait(unsigned int cpu);
+int cpuhp_mask_stop(const struct cpumask *mask);
+void cpuhp_mask_refused(unsigned int cpu);
+void cpuhp_mask_reap(unsigned int cpu);
+void cpuhp_mask_stop_end(void);
+void cpuhp_mask_dead(unsigned int cpu);
+int cpuhp_mask_bringup(unsigned int cpu, enum cpuhp_state target);
+void cpuhp_mask_smt_update(void);
+void cpuhp_mask_undo_down(unsigned int cpu);
+void cpuhp_mask_undo_up(unsigned int cpu);
 
 /* Is a mask offline or online running its CPUs' AP-side states at once? */
 extern bool cpuhp_mask_batch;

@@ -29,6 +29,8 @@ mod hotplug;
 mod idle;
 mod irqs;
 mod loop_ctl;
+mod mask_hotplug;
+mod mask_seq;
 mod park;
 mod pass;
 mod plan;

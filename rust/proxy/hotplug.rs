@@ -9,6 +9,7 @@
 use crate::{
     cpumask::{Cpumask, SharedCpumask},
     loop_ctl,
+    mask_hotplug::{self, MaskError},
     plan::Place,
     redirect,
     sys::{cpu::CpuId, ratelimited, warn_once},
@@ -148,18 +149,18 @@ impl MapsGuard {
     }
 
     /// Takes the CPUs of `set` offline (`up == false`) or online in one
-    /// operation. On failure the set is rolled back and the error comes
-    /// with the CPU that failed (-1 if none did in particular).
-    pub(crate) fn hotplug_mask(
-        &self,
-        set: &Cpumask,
-        up: bool,
-    ) -> core::result::Result<(), (Error, i32)> {
-        let mut failed: i32 = -1;
-        // SAFETY: the lock is held (`self`); `set` is a valid mask of
-        // present CPUs, checked by `plan`; `failed` is a valid out pointer.
-        let ret = unsafe { bindings::cpu_proxy_hotplug_mask(set.as_ptr(), up, &mut failed) };
-        to_result(ret).map_err(|e| (e, failed))
+    /// operation ([`mask_hotplug`]), and their devices follow. On failure
+    /// the set is rolled back and the error comes with the CPU that failed
+    /// (-1 if none did in particular).
+    pub(crate) fn hotplug_mask(&self, set: &Cpumask, up: bool) -> Result<(), MaskError> {
+        let ret = if up {
+            mask_hotplug::online(self, set)
+        } else {
+            mask_hotplug::offline(self, set)
+        };
+        // SAFETY: the lock is held (`self`); `set` is a valid mask.
+        unsafe { bindings::cpu_proxy_mask_devices(set.as_ptr()) };
+        ret
     }
 
     /// Marks `cpu` parked or not in the mask the C hooks read.
