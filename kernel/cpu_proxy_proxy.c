@@ -421,6 +421,7 @@ notrace void cpu_proxy_halt(struct cpu_proxy_cpu *pc)
 
 	arch_touch_nmi_watchdog();
 	ct_cpuidle_enter();
+	arch_cpu_proxy_halt_prepare();
 	atomic_set_release(owner, CPU_PROXY_HALTED);
 	cpu_proxy_test_halt_delay(cpu);
 	arch_cpu_proxy_halt();

@@ -384,6 +384,8 @@ void cpu_proxy_wake_idle(unsigned int cpu);
 void arch_cpu_proxy_resume(void);
 /* Architecture: take, now, the interrupts this CPU latched. */
 void arch_cpu_proxy_take_latched(void);
+/* Architecture: before a parked CPU gives its context to its proxy. */
+void arch_cpu_proxy_halt_prepare(void);
 /* Architecture: "sti; hlt", for a parked CPU. */
 void arch_cpu_proxy_halt(void);
 

@@ -241,6 +241,24 @@ void arch_cpu_proxy_take_latched(void)
 }
 
 /**
+ * arch_cpu_proxy_halt_prepare - what the parked CPU does before it halts
+ *
+ * The idle buffer clearing (MDS, x86_idle_clear_cpu_buffers()), done
+ * before the CPU gives its context to its proxy rather than just before
+ * the hlt: from that release on, the proxy may acknowledge a text-poke
+ * sync (do_sync_core()) for this CPU, which has not serialised, so no
+ * patchable branch may lie between the release and the hlt, and the
+ * clearing has one (cpu_buf_idle_clear). What runs after it, up to the
+ * hlt, stores the owner word and nothing secret.
+ *
+ * Context: the parked CPU's idle task, interrupts off.
+ */
+noinstr void arch_cpu_proxy_halt_prepare(void)
+{
+	x86_idle_clear_cpu_buffers();
+}
+
+/**
  * arch_cpu_proxy_halt - sleep until an interrupt, as a parked CPU
  *
  * native_safe_halt() ("sti; hlt"), with its hlt at a known address (not
@@ -258,7 +276,6 @@ void arch_cpu_proxy_take_latched(void)
  */
 noinstr void arch_cpu_proxy_halt(void)
 {
-	x86_idle_clear_cpu_buffers();
 	/* The hlt's address is taken, but it is no indirect branch target. */
 	asm volatile("sti\n"
 		     ANNOTATE_NOENDBR
