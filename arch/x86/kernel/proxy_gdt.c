@@ -38,6 +38,7 @@
 #include <asm/fpu/api.h>
 #include <asm/irq_stack.h>
 #include <asm/msr.h>
+#include <asm/paravirt.h>
 #include <asm/ptrace.h>
 #include <asm/segment.h>
 #include <asm/sync_core.h>
@@ -57,6 +58,22 @@ static __always_inline void cpu_proxy_write_tpr(unsigned long tpr)
 	asm volatile("mov %0, %%cr8" : : "r" (tpr) : "memory");
 }
 
+/*
+ * Are spinlock waiters halted, and kicked awake, by the hypervisor
+ * (paravirt qspinlock: KVM's PV_UNHALT, Hyper-V, Xen)? A waiter records
+ * smp_processor_id() as the vCPU to kick (pv_init_node()): in a pass that
+ * is the parked CPU, so the proxy would halt with interrupts off and the
+ * unlock would wake the parked CPU's vCPU instead.
+ */
+static bool cpu_proxy_pv_spinlocks(void)
+{
+#ifdef CONFIG_PARAVIRT_SPINLOCKS
+	return !pv_is_native_spin_unlock();
+#else
+	return false;
+#endif
+}
+
 /**
  * arch_cpu_proxy_supported - can this machine's CPUs be parked?
  *
@@ -66,7 +83,8 @@ static __always_inline void cpu_proxy_write_tpr(unsigned long tpr)
  * not switch. Without FSGSBASE it keeps the GS base it finds, and with
  * FRED events from kernel mode keep it too: an NMI on the proxy would then
  * run as the parked CPU, and wait in cpu_proxy_nmi_claim() for the pass it
- * interrupted. Refuse to park then.
+ * interrupted. Refuse to park then, and under paravirt spinlocks
+ * (cpu_proxy_pv_spinlocks()).
  *
  * Context: any.
  * Return: 0, or -EOPNOTSUPP (with a log line saying why).
@@ -84,6 +102,10 @@ int arch_cpu_proxy_supported(void)
 	if (cpu_feature_enabled(X86_FEATURE_XENPV) ||
 	    cpu_feature_enabled(X86_FEATURE_TDX_GUEST)) {
 		pr_warn_ratelimited("cpu-proxy: cannot park CPUs of a Xen PV or TDX guest: a parked CPU halts with the native hlt (arch_cpu_proxy_halt())\n");
+		return -EOPNOTSUPP;
+	}
+	if (cpu_proxy_pv_spinlocks()) {
+		pr_warn_ratelimited("cpu-proxy: cannot park CPUs with paravirt spinlocks: a lock waiter in a proxy's pass would halt the proxy and be kicked as the parked CPU\n");
 		return -EOPNOTSUPP;
 	}
 	return 0;
