@@ -441,7 +441,9 @@ ssize_t cpu_proxy_park_write(const char *buf, size_t len, bool park);
  * Context: process context; may sleep.
  * Return: @len, or -EINVAL (malformed list), -ENODEV (CPU not present),
  * -EBUSY (a parked CPU in the set, no active CPU would be left, or hotplug
- * disabled), or the error of the CPU that failed, the set rolled back.
+ * disabled), -EPERM (a CPU that may not go offline, or come online),
+ * -EOPNOTSUPP (the platform cannot take CPUs offline) or -ENOMEM, nothing
+ * changed; or the error of the CPU that failed, the set rolled back.
  */
 ssize_t cpu_proxy_hotplug_write(const char *buf, size_t len, bool up);
 

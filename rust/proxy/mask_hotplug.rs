@@ -29,7 +29,9 @@ fn eopnotsupp() -> Error {
 impl CpuSet for Cpumask {
     fn next_from(&self, from: u32) -> Option<u32> {
         let bits = BITS_PER_LONG;
-        let words = self.words();
+        // The words that hold possible CPUs, not all `NR_CPUS` bits.
+        let nwords = crate::cpumask::nr_cpu_ids().div_ceil(bits) as usize;
+        let words = self.words().get(..nwords).unwrap_or(self.words());
         let mut w = usize::try_from(from / bits).ok()?;
         let mut word = *words.get(w)? & (!0usize << (from % bits));
         while word == 0 {
@@ -259,6 +261,9 @@ fn failed(f: Failed<Error>) -> MaskError {
 }
 
 /// Takes the CPUs of `set`, all online, offline in one operation.
+///
+/// A refusal, or `ENOMEM` for the masks it works with, comes before any
+/// CPU is touched, with -1 for the CPU.
 pub(crate) fn offline(maps: &MapsGuard, set: &Cpumask) -> core::result::Result<(), MaskError> {
     let check = DownCheck {
         // SAFETY: reads a setting fixed at boot.
@@ -267,8 +272,9 @@ pub(crate) fn offline(maps: &MapsGuard, set: &Cpumask) -> core::result::Result<(
         // holds.
         enabled: unsafe { bindings::cpuhp_mask_enabled() },
     };
-    // SAFETY: device hotplug is locked (`maps`), so each CPU's device and
-    // its flag are stable.
+    // SAFETY: device hotplug is locked, so each CPU's device and its flag
+    // are stable: a mask operation is reached only from a write, whose
+    // `MapsGuard::lock()` takes `lock_device_hotplug()` first.
     let may_offline = |cpu| unsafe { bindings::cpuhp_mask_may_offline(cpu) };
     mask_seq::check_down(check, set, may_offline).map_err(|why| before(refused(why)))?;
     if CpuSet::is_empty(set) {

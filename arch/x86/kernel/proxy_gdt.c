@@ -38,7 +38,6 @@
 #include <asm/fpu/api.h>
 #include <asm/irq_stack.h>
 #include <asm/msr.h>
-#include <asm/paravirt.h>
 #include <asm/ptrace.h>
 #include <asm/segment.h>
 #include <asm/sync_core.h>
@@ -67,11 +66,8 @@ static __always_inline void cpu_proxy_write_tpr(unsigned long tpr)
  */
 static bool cpu_proxy_pv_spinlocks(void)
 {
-#ifdef CONFIG_PARAVIRT_SPINLOCKS
-	return !pv_is_native_spin_unlock();
-#else
-	return false;
-#endif
+	/* Set at boot (paravirt_set_cap()) when !pv_is_native_spin_unlock(). */
+	return boot_cpu_has(X86_FEATURE_PVUNLOCK);
 }
 
 /**
