@@ -18,8 +18,8 @@ declare -A FILES=(
 [0003-lib-build-the-cpu-proxy-test-hooks.patch]="lib/test_cpu_proxy.c"
 [0004-selftests-add-the-cpu-proxy-target.patch]="tools/testing/selftests/cpu-proxy"
 [0005-cpu-proxy-run-a-parked-CPU-s-interrupt-side-work-on-a-proxy.patch]="kernel/cpu_proxy_proxy.c kernel/cpu_proxy_helpers.c kernel/cpu_proxy_rust.h arch/x86/kernel/proxy_gdt.c"
-[0017-cpu-proxy-make-CONFIG_CPU_PROXY-selectable.patch]="kernel/Kconfig.cpu_proxy"
-[0038-Documentation-list-the-cpu-proxy-documents-in-the-toctrees.patch]="Documentation/admin-guide Documentation/core-api"
+[0040-cpu-proxy-make-CONFIG_CPU_PROXY-selectable.patch]="kernel/Kconfig.cpu_proxy"
+[0037-Documentation-list-the-cpu-proxy-documents-in-the-toctrees.patch]="Documentation/admin-guide Documentation/core-api"
 )
 for p in "${!FILES[@]}"; do
 	[ -f "$REPO/patches/$p" ] || die "series.sh names $p, which is not in patches/"
