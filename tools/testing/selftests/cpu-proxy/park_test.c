@@ -382,6 +382,47 @@ TEST_F(park, device_interrupts_move_away_and_come_back)
 	write_str(path, saved);
 }
 
+/*
+ * An affinity set while a CPU is parked, of the parked CPU and others
+ * online, is programmed onto the others: the parked CPU takes no device
+ * interrupt. CPU 1 is parked and the interrupt moves from CPU 0 to CPUs
+ * 1 and up: the x86 vector allocator takes the CPU with the most free
+ * vectors, the first of them on a tie, so CPU 1, whose vectors parking
+ * freed, unless the parked CPU is left out.
+ */
+TEST_F(park, new_affinity_while_parked_leaves_the_parked_cpu_out)
+{
+	char saved[64], aff[64], eff[64], path[64], epath[64], rest[32];
+	int irq = serial_irq();
+
+	if (irq < 0)
+		SKIP(return, "no serial port interrupt to move");
+	if (self->last < 2)
+		SKIP(return, "needs 3 CPUs");
+	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
+	snprintf(epath, sizeof(epath), "/proc/irq/%d/effective_affinity_list", irq);
+	snprintf(rest, sizeof(rest), "1-%d", self->last);
+	read_line(path, saved, sizeof(saved));
+	ASSERT_EQ(0, write_str(path, "0"));
+	ASSERT_TRUE(effective_is(irq, "0", 1));
+
+	ASSERT_EQ(0, park("1"));
+	ASSERT_EQ(0, write_str(path, rest));
+	read_line(path, aff, sizeof(aff));
+	EXPECT_STREQ(rest, aff);
+	EXPECT_TRUE(effective_is(irq, "0", 0))
+		TH_LOG("IRQ %d did not leave CPU 0 for %s", irq, rest);
+	read_line(epath, eff, sizeof(eff));
+	EXPECT_STRNE("1", eff)
+		TH_LOG("IRQ %d with affinity %s went to parked CPU 1", irq, rest);
+	ASSERT_EQ(0, unpark("1"));
+	/* What was asked for stands after unpark. */
+	read_line(path, aff, sizeof(aff));
+	EXPECT_STREQ(rest, aff);
+	write_str(path, saved);
+	ASSERT_UNCHANGED(self);
+}
+
 #define FAILSLAB	"/sys/kernel/debug/failslab"
 
 /*
