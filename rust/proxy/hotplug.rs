@@ -186,6 +186,7 @@ impl MapsGuard {
     }
 
     /// Gives back the interrupts `irqs_park` moved off CPUs of `set`.
+    /// Needs `set_parked(cpu, false)` for each first.
     pub(crate) fn irqs_unpark(&self, set: &Cpumask) {
         crate::irqs::unpark(self, set)
     }

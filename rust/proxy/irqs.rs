@@ -215,7 +215,7 @@ pub(crate) fn park(guard: &MapsGuard, set: &Cpumask) -> Result {
 }
 
 /// Give back the interrupts [`park`] moved off CPUs of `set`, now active
-/// again, unless set again meanwhile.
+/// again and out of `cpu_parked_mask`, unless set again meanwhile.
 pub(crate) fn unpark(guard: &MapsGuard, set: &Cpumask) {
     let _walk = SparseLock::lock();
     MOVED.with(guard, |list| {

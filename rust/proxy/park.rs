@@ -168,14 +168,17 @@ fn park_set(guard: &mut MapsGuard, set: &Cpumask) -> Result {
 
 fn unpark_set(guard: &mut MapsGuard, set: &Cpumask) {
     let cpus = set.words();
-    // Every CPU is told first, with one wakeup, and they wake together
-    // while this writer gives their device interrupts back; then it
-    // waits for each, and only then drops their proxies.
+    // Every CPU is told first, with one wakeup, and they wake together;
+    // this writer waits for each, and only then drops their proxies.
+    // Their device interrupts come back once they are out of
+    // `cpu_parked_mask`: an affinity programmed while a CPU is in it
+    // leaves the CPU out (`irq_do_set_affinity()`), so that one given
+    // back to CPUs of which only some unpark goes to those.
     guard.proxy_leave_set(set);
-    guard.irqs_unpark(set);
     plan::for_each_bit(cpus, |cpu| guard.proxy_leave(cpu, DRAIN_TIMEOUT_NS));
     plan::for_each_bit(cpus, |cpu| guard.sched_unpark(cpu));
     plan::for_each_bit(cpus, |cpu| guard.set_parked(cpu, false));
+    guard.irqs_unpark(set);
     // Dropping proxies cannot fail for want of an active CPU; only for
     // memory, and then stale proxies of unparked CPUs are harmless
     // (nothing is sent to them).

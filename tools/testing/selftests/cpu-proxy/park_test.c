@@ -423,6 +423,44 @@ TEST_F(park, new_affinity_while_parked_leaves_the_parked_cpu_out)
 	ASSERT_UNCHANGED(self);
 }
 
+/*
+ * An interrupt on CPU 2 with affinity 1-2 is moved off as both park, and
+ * given back as CPU 2 unparks: it must go to CPU 2, not to CPU 1, still
+ * parked. Unpark gives interrupts back once its CPUs are out of the
+ * parked mask; the vector allocator, on a tie, takes the lower CPU.
+ */
+TEST_F(park, partial_unpark_gives_interrupts_to_the_unparked_cpu)
+{
+	char saved[64], aff[64], eff[64], path[64], epath[64];
+	int irq = serial_irq();
+
+	if (irq < 0)
+		SKIP(return, "no serial port interrupt to move");
+	if (self->last < 2)
+		SKIP(return, "needs 3 CPUs");
+	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
+	snprintf(epath, sizeof(epath), "/proc/irq/%d/effective_affinity_list", irq);
+	read_line(path, saved, sizeof(saved));
+	ASSERT_EQ(0, write_str(path, "2"));
+	ASSERT_TRUE(effective_is(irq, "2", 1));
+	ASSERT_EQ(0, write_str(path, "1-2"));
+
+	ASSERT_EQ(0, park("1-2"));
+	EXPECT_TRUE(effective_is(irq, "2", 0))
+		TH_LOG("IRQ %d did not leave parked CPU 2", irq);
+	ASSERT_EQ(0, unpark("2"));
+	read_line(path, aff, sizeof(aff));
+	EXPECT_STREQ("1-2", aff);
+	EXPECT_TRUE(effective_is(irq, "2", 1))
+		TH_LOG("IRQ %d with affinity 1-2 did not go to unparked CPU 2", irq);
+	read_line(epath, eff, sizeof(eff));
+	EXPECT_STRNE("1", eff)
+		TH_LOG("IRQ %d went back to parked CPU 1", irq);
+	ASSERT_EQ(0, unpark("1"));
+	write_str(path, saved);
+	ASSERT_UNCHANGED(self);
+}
+
 #define FAILSLAB	"/sys/kernel/debug/failslab"
 
 /*
