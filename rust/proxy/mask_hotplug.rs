@@ -28,18 +28,15 @@ fn eopnotsupp() -> Error {
 
 impl CpuSet for Cpumask {
     fn next_from(&self, from: u32) -> Option<u32> {
-        let bits = BITS_PER_LONG;
-        // The words that hold possible CPUs, not all `NR_CPUS` bits.
-        let nwords = crate::cpumask::nr_cpu_ids().div_ceil(bits) as usize;
-        let words = self.words().get(..nwords).unwrap_or(self.words());
-        let mut w = usize::try_from(from / bits).ok()?;
-        let mut word = *words.get(w)? & (!0usize << (from % bits));
-        while word == 0 {
-            w += 1;
-            word = *words.get(w)?;
+        if from >= crate::cpumask::nr_cpu_ids() {
+            return None;
         }
-        let cpu = u32::try_from(w).ok()? * bits + word.trailing_zeros();
-        (cpu < crate::cpumask::nr_cpu_ids()).then_some(cpu)
+        // `cpumask_next(from - 1)`: the first CPU at or after `from`.
+        let n = i32::try_from(from).ok()? - 1;
+        // SAFETY: the mask is ours, and valid (`Cpumask`'s invariants);
+        // `n` is -1 or below `nr_cpu_ids`.
+        let next = unsafe { bindings::cpu_proxy_cpumask_next(n, self.as_ptr()) };
+        (next < crate::cpumask::nr_cpu_ids()).then_some(next)
     }
 
     fn test(&self, cpu: u32) -> bool {
