@@ -383,6 +383,28 @@ TEST_F(park, device_interrupts_move_away_and_come_back)
 }
 
 /*
+ * The serial interrupt's affinity files, for tests that need it moved
+ * among three CPUs, and its affinity as found. 0, or a reason to skip.
+ */
+struct serial_files {
+	int irq;
+	char aff[64], eff[64], saved[64];
+};
+
+static const char *serial_files(struct serial_files *f, int last)
+{
+	f->irq = serial_irq();
+	if (f->irq < 0)
+		return "no serial port interrupt to move";
+	if (last < 2)
+		return "needs 3 CPUs";
+	snprintf(f->aff, sizeof(f->aff), "/proc/irq/%d/smp_affinity_list", f->irq);
+	snprintf(f->eff, sizeof(f->eff), "/proc/irq/%d/effective_affinity_list", f->irq);
+	read_line(f->aff, f->saved, sizeof(f->saved));
+	return NULL;
+}
+
+/*
  * An affinity set while a CPU is parked, of the parked CPU and others
  * online, is programmed onto the others: the parked CPU takes no device
  * interrupt. CPU 1 is parked and the interrupt moves from CPU 0 to CPUs
@@ -392,34 +414,31 @@ TEST_F(park, device_interrupts_move_away_and_come_back)
  */
 TEST_F(park, new_affinity_while_parked_leaves_the_parked_cpu_out)
 {
-	char saved[64], aff[64], eff[64], path[64], epath[64], rest[32];
-	int irq = serial_irq();
+	struct serial_files f;
+	const char *skip = serial_files(&f, self->last);
+	char aff[64], eff[64], rest[32];
+	int irq = f.irq;
 
-	if (irq < 0)
-		SKIP(return, "no serial port interrupt to move");
-	if (self->last < 2)
-		SKIP(return, "needs 3 CPUs");
-	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
-	snprintf(epath, sizeof(epath), "/proc/irq/%d/effective_affinity_list", irq);
+	if (skip)
+		SKIP(return, "%s", skip);
 	snprintf(rest, sizeof(rest), "1-%d", self->last);
-	read_line(path, saved, sizeof(saved));
-	ASSERT_EQ(0, write_str(path, "0"));
+	ASSERT_EQ(0, write_str(f.aff, "0"));
 	ASSERT_TRUE(effective_is(irq, "0", 1));
 
 	ASSERT_EQ(0, park("1"));
-	ASSERT_EQ(0, write_str(path, rest));
-	read_line(path, aff, sizeof(aff));
+	ASSERT_EQ(0, write_str(f.aff, rest));
+	read_line(f.aff, aff, sizeof(aff));
 	EXPECT_STREQ(rest, aff);
 	EXPECT_TRUE(effective_is(irq, "0", 0))
 		TH_LOG("IRQ %d did not leave CPU 0 for %s", irq, rest);
-	read_line(epath, eff, sizeof(eff));
+	read_line(f.eff, eff, sizeof(eff));
 	EXPECT_STRNE("1", eff)
 		TH_LOG("IRQ %d with affinity %s went to parked CPU 1", irq, rest);
 	ASSERT_EQ(0, unpark("1"));
 	/* What was asked for stands after unpark. */
-	read_line(path, aff, sizeof(aff));
+	read_line(f.aff, aff, sizeof(aff));
 	EXPECT_STREQ(rest, aff);
-	write_str(path, saved);
+	write_str(f.aff, f.saved);
 	ASSERT_UNCHANGED(self);
 }
 
@@ -431,33 +450,30 @@ TEST_F(park, new_affinity_while_parked_leaves_the_parked_cpu_out)
  */
 TEST_F(park, partial_unpark_gives_interrupts_to_the_unparked_cpu)
 {
-	char saved[64], aff[64], eff[64], path[64], epath[64];
-	int irq = serial_irq();
+	struct serial_files f;
+	const char *skip = serial_files(&f, self->last);
+	char aff[64], eff[64];
+	int irq = f.irq;
 
-	if (irq < 0)
-		SKIP(return, "no serial port interrupt to move");
-	if (self->last < 2)
-		SKIP(return, "needs 3 CPUs");
-	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
-	snprintf(epath, sizeof(epath), "/proc/irq/%d/effective_affinity_list", irq);
-	read_line(path, saved, sizeof(saved));
-	ASSERT_EQ(0, write_str(path, "2"));
+	if (skip)
+		SKIP(return, "%s", skip);
+	ASSERT_EQ(0, write_str(f.aff, "2"));
 	ASSERT_TRUE(effective_is(irq, "2", 1));
-	ASSERT_EQ(0, write_str(path, "1-2"));
+	ASSERT_EQ(0, write_str(f.aff, "1-2"));
 
 	ASSERT_EQ(0, park("1-2"));
 	EXPECT_TRUE(effective_is(irq, "2", 0))
 		TH_LOG("IRQ %d did not leave parked CPU 2", irq);
 	ASSERT_EQ(0, unpark("2"));
-	read_line(path, aff, sizeof(aff));
+	read_line(f.aff, aff, sizeof(aff));
 	EXPECT_STREQ("1-2", aff);
 	EXPECT_TRUE(effective_is(irq, "2", 1))
 		TH_LOG("IRQ %d with affinity 1-2 did not go to unparked CPU 2", irq);
-	read_line(epath, eff, sizeof(eff));
+	read_line(f.eff, eff, sizeof(eff));
 	EXPECT_STRNE("1", eff)
 		TH_LOG("IRQ %d went back to parked CPU 1", irq);
 	ASSERT_EQ(0, unpark("1"));
-	write_str(path, saved);
+	write_str(f.aff, f.saved);
 	ASSERT_UNCHANGED(self);
 }
 
