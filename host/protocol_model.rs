@@ -68,12 +68,22 @@ impl Word for AtomicI32 {
         }
     }
     fn cmpxchg(&self, old: i32, new: i32) -> i32 {
+        // A failed kernel cmpxchg orders nothing: seen to differ, it
+        // returns with no fence, as the kernel's may. One that loses a
+        // race after its first look keeps only the leading fence, the
+        // model's one extra ordering.
+        let seen = self.load(Relaxed);
+        if seen != old {
+            return seen;
+        }
         fence(SeqCst);
-        let v = match self.compare_exchange(old, new, AcqRel, Acquire) {
-            Ok(v) | Err(v) => v,
-        };
-        fence(SeqCst);
-        v
+        match self.compare_exchange(old, new, AcqRel, Relaxed) {
+            Ok(v) => {
+                fence(SeqCst);
+                v
+            }
+            Err(v) => v,
+        }
     }
     fn xchg(&self, v: i32) -> i32 {
         fence(SeqCst);

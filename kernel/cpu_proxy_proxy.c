@@ -387,9 +387,17 @@ noinstr void cpu_proxy_nmi_release(bool halted)
 
 	if (!halted)
 		return;
+	/*
+	 * From STOPPED_NMI the cmpxchg fails, which orders nothing: the store
+	 * back to STOPPED is a release, so that the proxy that takes the
+	 * context once the stop ends sees what this NMI wrote in it: the
+	 * stop's fully ordered STOPPED -> HALTED (rust/proxy/hold.rs) reads
+	 * it, and the proxy's acquire of HALTED (take() in
+	 * rust/proxy/protocol.rs) reads that.
+	 */
 	if (!raw_atomic_try_cmpxchg(owner, &old, CPU_PROXY_HALTED) &&
 	    old == CPU_PROXY_STOPPED_NMI)
-		raw_atomic_set(owner, CPU_PROXY_STOPPED);
+		raw_atomic_set_release(owner, CPU_PROXY_STOPPED);
 }
 
 /*

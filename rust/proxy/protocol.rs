@@ -51,16 +51,21 @@
 //! | `write`              | `atomic_set()`, `WRITE_ONCE()`| relaxed store                        |
 //! | `write_release`      | `atomic_set_release()`        | release store                        |
 //! | `cmpxchg_acquire`    | `atomic_cmpxchg_acquire()`    | acquire RMW (relaxed on failure)     |
-//! | `cmpxchg`, `xchg`    | fully ordered RMW             | SeqCst fence, AcqRel RMW, SeqCst fence |
+//! | `cmpxchg`            | fully ordered RMW if it succeeds, unordered if it fails | relaxed load; if it matches, SeqCst fence and AcqRel RMW, and a SeqCst fence if that succeeds |
+//! | `xchg`               | fully ordered RMW             | SeqCst fence, AcqRel RMW, SeqCst fence |
 //! | [`Lkmm::mb`]         | `smp_mb()`                    | SeqCst fence                         |
 //!
 //! loom checks the C11 model, not the LKMM, and not all of it. The
 //! mapping is the usual conservative one: a fully ordered kernel RMW is
 //! at least as strong as a C11 RMW between two SeqCst fences, and
-//! `smp_mb()` as a SeqCst fence. It is stronger than the kernel in two
-//! places: a failed `cmpxchg` is fenced here, and loom 0.7 orders any two
-//! SeqCst fences by happens-before in the order it runs them, which C11
-//! does not. So loom finds a missing barrier where neither side has one
+//! `smp_mb()` as a SeqCst fence. A `cmpxchg` whose value is seen to
+//! differ returns with no fence and no acquire, as a failed kernel
+//! cmpxchg orders nothing (`Documentation/atomic_t.txt`); the model
+//! found the missing release in [`Context::nmi_release`] that way. It is
+//! stronger than the kernel in two places: a cmpxchg that saw its old
+//! value and then lost a race keeps the fence before it, and loom 0.7
+//! orders any two SeqCst fences by happens-before in the order it runs
+//! them, which C11 does not. So loom finds a missing barrier where neither side has one
 //! (it found the one in [`Context::halting`]), but can miss one where the
 //! other side's fence stands in for it. `smp_mb__after_atomic()` is not
 //! used: after `atomic_set()` it orders nothing. Where the kernel relies on
@@ -391,9 +396,17 @@ impl<L: Lkmm> Context<L> {
 
     /// An NMI that took N's context from a halted park loop gives it back
     /// as it returns (`cpu_proxy_nmi_release()`): N sleeps on.
+    ///
+    /// From `STOPPED_NMI` the cmpxchg fails, and a failed cmpxchg orders
+    /// nothing: the store back to `STOPPED` is a release, so that the
+    /// proxy that takes the context once the stop ends sees what the NMI
+    /// wrote in it. The stop's fully ordered `STOPPED -> HALTED`
+    /// (`rust/proxy/hold.rs`) reads it, and the proxy's acquire in
+    /// [`Context::proxy_take`] reads that. Pairs with the same store in
+    /// C's `cpu_proxy_nmi_release()`.
     pub(crate) fn nmi_release(&self, halted: bool) {
         if halted && self.owner.cmpxchg(NATIVE, HALTED) == STOPPED_NMI {
-            self.owner.write(STOPPED);
+            self.owner.write_release(STOPPED);
         }
     }
 
