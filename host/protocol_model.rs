@@ -68,15 +68,11 @@ impl Word for AtomicI32 {
         }
     }
     fn cmpxchg(&self, old: i32, new: i32) -> i32 {
-        // A failed kernel cmpxchg orders nothing: seen to differ, it
-        // returns with no fence, as the kernel's may. One that loses a
-        // race after its first look keeps only the leading fence, the
-        // model's one extra ordering.
-        let seen = self.load(Relaxed);
-        if seen != old {
-            return seen;
-        }
-        fence(SeqCst);
+        // A failed kernel cmpxchg orders nothing: no fence, and no
+        // acquire, on failure. On success the kernel's is fully ordered;
+        // the model has the fence after it only, which is weaker (it can
+        // only add executions): a fence before it, taken on failure too,
+        // ordered what the kernel does not and hid a missing release.
         match self.compare_exchange(old, new, AcqRel, Relaxed) {
             Ok(v) => {
                 fence(SeqCst);

@@ -51,26 +51,27 @@
 //! | `write`              | `atomic_set()`, `WRITE_ONCE()`| relaxed store                        |
 //! | `write_release`      | `atomic_set_release()`        | release store                        |
 //! | `cmpxchg_acquire`    | `atomic_cmpxchg_acquire()`    | acquire RMW (relaxed on failure)     |
-//! | `cmpxchg`            | fully ordered RMW if it succeeds, unordered if it fails | relaxed load; if it matches, SeqCst fence and AcqRel RMW, and a SeqCst fence if that succeeds |
+//! | `cmpxchg`            | fully ordered RMW if it succeeds, unordered if it fails | AcqRel RMW (relaxed on failure), then a SeqCst fence if it succeeded |
 //! | `xchg`               | fully ordered RMW             | SeqCst fence, AcqRel RMW, SeqCst fence |
 //! | [`Lkmm::mb`]         | `smp_mb()`                    | SeqCst fence                         |
 //!
 //! loom checks the C11 model, not the LKMM, and not all of it. The
 //! mapping is the usual conservative one: a fully ordered kernel RMW is
-//! at least as strong as a C11 RMW between two SeqCst fences, and
-//! `smp_mb()` as a SeqCst fence. A `cmpxchg` whose value is seen to
-//! differ returns with no fence and no acquire, as a failed kernel
-//! cmpxchg orders nothing (`Documentation/atomic_t.txt`); the model
-//! found the missing release in [`Context::nmi_release`] that way. It is
-//! stronger than the kernel in two places: a cmpxchg that saw its old
-//! value and then lost a race keeps the fence before it, and loom 0.7
-//! orders any two SeqCst fences by happens-before in the order it runs
-//! them, which C11 does not. So loom finds a missing barrier where neither side has one
-//! (it found the one in [`Context::halting`]), but can miss one where the
-//! other side's fence stands in for it. `smp_mb__after_atomic()` is not
-//! used: after `atomic_set()` it orders nothing. Where the kernel relies on
-//! something C11 does not give (address or control dependencies), the
-//! protocol does not.
+//! at least as strong as a C11 RMW between two SeqCst fences (`xchg`),
+//! and `smp_mb()` as a SeqCst fence. A failed `cmpxchg` orders nothing in
+//! the model, as in the kernel (`Documentation/atomic_t.txt`): modelled
+//! with fences around it, it hid the missing release in
+//! [`Context::nmi_release`], which the model finds without them. A
+//! successful one lacks the kernel's barrier before it; that is weaker
+//! than the kernel, so it can only add executions, never hide one. The
+//! model is stronger than the kernel in one place: loom 0.7 orders any
+//! two SeqCst fences by happens-before in the order it runs them, which
+//! C11 does not. So loom finds a missing barrier where neither side has
+//! one (it found the one in [`Context::halting`]), but can miss one where
+//! the other side's fence stands in for it. `smp_mb__after_atomic()` is
+//! not used: after `atomic_set()` it orders nothing. Where the kernel
+//! relies on something C11 does not give (address or control
+//! dependencies), the protocol does not.
 //!
 //! The kernel crate instantiates the module with C's own atomics
 //! (`sys::atomic::Kernel`); the host's `cargo test` with loom's
