@@ -23,6 +23,8 @@
 #include <linux/sysfs.h>
 #include <linux/topology.h>
 
+#include "cpu_proxy_rust.h"
+
 /*
  * On while any CPU is parked, and with CONFIG_JUMP_LABEL for a second more
  * after the last one unparks: turning a key on or off patches every hook
@@ -35,35 +37,13 @@ DEFINE_STATIC_KEY_DEFERRED_FALSE(cpu_proxy_parked_key, HZ);
 struct cpumask __cpu_parked_mask __read_mostly;
 
 /**
- * cpu_proxy_lock - serialise against CPU hotplug and other park writes
- *
- * Takes the lock cpu_up() and cpu_down() take first, so that online and
- * parked masks are stable for the holder.
- * Context: process context; may sleep.
- */
-void cpu_proxy_lock(void)
-{
-	/* Taken before the maps lock, as a write to cpuN/online does. */
-	lock_device_hotplug();
-	cpu_maps_update_begin();
-}
-
-/**
- * cpu_proxy_unlock - release cpu_proxy_lock()
- */
-void cpu_proxy_unlock(void)
-{
-	cpu_maps_update_done();
-	unlock_device_hotplug();
-}
-
-/**
  * cpu_proxy_mask_devices - the CPU devices of a mask operation follow it
  * @mask: the CPUs of a mask offline or online, done or rolled back
  *
  * Each CPU's device (cpuN/online) follows the CPU, with its uevent, as
  * when it was changed through its own file.
- * Context: process context; cpu_proxy_lock() held.
+ * Context: process context; the park lock held (MapsGuard,
+ * rust/proxy/hotplug.rs).
  */
 void cpu_proxy_mask_devices(const struct cpumask *mask)
 {
@@ -92,7 +72,8 @@ void cpu_proxy_mask_devices(const struct cpumask *mask)
  *
  * Takes a reference on the static key with the first parked CPU and drops
  * it, deferred, with the last.
- * Context: process context; cpu_proxy_lock() held.
+ * Context: process context; the park lock held (MapsGuard,
+ * rust/proxy/hotplug.rs).
  */
 void cpu_proxy_set_parked(unsigned int cpu, bool parked)
 {
@@ -138,21 +119,6 @@ u32 cpu_proxy_cpu_core(unsigned int cpu)
 	return cpumask_first(topology_sibling_cpumask(cpu));
 }
 
-/**
- * cpu_proxy_cpu_housekeeping - may @cpu take a parked CPU's interrupt work?
- * @cpu: a possible CPU
- *
- * Not if it is isolated from the scheduler's domains (isolcpus=) or from
- * the tick (nohz_full=): a proxy runs another CPU's timers and softirqs.
- *
- * Return: true if @cpu is a housekeeping CPU for both.
- */
-bool cpu_proxy_cpu_housekeeping(unsigned int cpu)
-{
-	return housekeeping_cpu(cpu, HK_TYPE_DOMAIN) &&
-	       housekeeping_cpu(cpu, HK_TYPE_TICK);
-}
-
 /*
  * A CPU going down hands the parked CPUs it stands in for to others. The
  * CPUs of a mask offline go down concurrently: one re-proxying at a time.
@@ -165,10 +131,12 @@ static int cpu_proxy_cpu_down_prep(unsigned int cpu)
 	return cpu_proxy_cpu_down(cpu);
 }
 
+/* Every possible CPU's state is set up, then CPUs going down are watched. */
 static int __init cpu_proxy_hotplug_init(void)
 {
 	int ret;
 
+	cpu_proxy_init_cpus();
 	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "cpu-proxy:online",
 					NULL, cpu_proxy_cpu_down_prep);
 	return ret < 0 ? ret : 0;
@@ -189,12 +157,6 @@ void cpu_proxy_irqs_lock(void)
 void cpu_proxy_irqs_unlock(void)
 {
 	irq_unlock_sparse();
-}
-
-/* The next interrupt number in use from @from on, or nr_irqs. */
-unsigned int cpu_proxy_irq_next(unsigned int from)
-{
-	return irq_get_next_irq(from);
 }
 
 /*
@@ -306,13 +268,7 @@ static DEVICE_ATTR_RO(parked);
 static ssize_t proxy_map_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
-	unsigned int cpu;
-	int len = 0;
-
-	for_each_cpu(cpu, cpu_parked_mask)
-		len += sysfs_emit_at(buf, len, "%u %d\n", cpu,
-				     cpu_proxy_get_proxy(cpu));
-	return len;
+	return cpu_proxy_proxy_map_show(buf);
 }
 static DEVICE_ATTR_RO(proxy_map);
 
@@ -339,58 +295,23 @@ static const struct attribute_group cpu_proxy_attr_group = {
 	.name = "proxy",
 };
 
-static DEFINE_MUTEX(cpu_proxy_sysfs_lock);
-static bool cpu_proxy_sysfs_registered;
-
 /**
  * cpu_proxy_sysfs_register - create /sys/devices/system/cpu/proxy/
  *
- * Called once by the Rust core when it initialises.
+ * Called once by the Rust core when it initialises; built in, it is never
+ * removed.
  * Context: process context; may sleep.
- * Return: 0, -EBUSY if already registered, -ENODEV if the cpu subsystem has
- * no root device, or the error of sysfs_create_group().
+ * Return: 0, -ENODEV if the cpu subsystem has no root device, or the error
+ * of sysfs_create_group().
  */
 int cpu_proxy_sysfs_register(void)
 {
-	struct device *dev_root;
+	struct device *dev_root = bus_get_dev_root(&cpu_subsys);
 	int ret;
 
-	might_sleep();
-
-	guard(mutex)(&cpu_proxy_sysfs_lock);
-	if (WARN_ON_ONCE(cpu_proxy_sysfs_registered))
-		return -EBUSY;
-
-	dev_root = bus_get_dev_root(&cpu_subsys);
 	if (!dev_root)
 		return -ENODEV;
-
 	ret = sysfs_create_group(&dev_root->kobj, &cpu_proxy_attr_group);
 	put_device(dev_root);
-	if (!ret)
-		cpu_proxy_sysfs_registered = true;
 	return ret;
-}
-
-/**
- * cpu_proxy_sysfs_unregister - remove /sys/devices/system/cpu/proxy/
- *
- * Context: process context; may sleep.
- */
-void cpu_proxy_sysfs_unregister(void)
-{
-	struct device *dev_root;
-
-	might_sleep();
-
-	guard(mutex)(&cpu_proxy_sysfs_lock);
-	if (WARN_ON_ONCE(!cpu_proxy_sysfs_registered))
-		return;
-
-	dev_root = bus_get_dev_root(&cpu_subsys);
-	if (dev_root) {
-		sysfs_remove_group(&dev_root->kobj, &cpu_proxy_attr_group);
-		put_device(dev_root);
-	}
-	cpu_proxy_sysfs_registered = false;
 }

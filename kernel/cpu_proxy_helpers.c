@@ -15,6 +15,7 @@
 #include <linux/compiler.h>
 #include <linux/cpumask.h>
 #include <linux/interrupt.h>
+#include <linux/irq_work.h>
 #include <linux/irqflags.h>
 #include <linux/llist.h>
 #include <linux/lockdep.h>
@@ -27,6 +28,7 @@
 #include <linux/sched/idle.h>
 #include <linux/sched/isolation.h>
 #include <linux/sched/signal.h>
+#include <asm/irq_regs.h>
 #include <asm/processor.h>
 
 #include "cpu_proxy_rust.h"
@@ -261,10 +263,11 @@ bool cpu_proxy_cpu_online(unsigned int cpu)
 	return cpu_online(cpu);
 }
 
-/* housekeeping_cpu(@cpu, HK_TYPE_DOMAIN). */
-bool cpu_proxy_housekeeping_domain(unsigned int cpu)
+/* housekeeping_cpu(@cpu, HK_TYPE_DOMAIN), and HK_TYPE_TICK if @tick. */
+bool cpu_proxy_housekeeping(unsigned int cpu, bool tick)
 {
-	return housekeeping_cpu(cpu, HK_TYPE_DOMAIN);
+	return housekeeping_cpu(cpu, HK_TYPE_DOMAIN) &&
+	       (!tick || housekeeping_cpu(cpu, HK_TYPE_TICK));
 }
 
 /* work_on_cpu(): run @fn(@arg) in a kernel thread bound to @cpu, and wait. */
@@ -326,3 +329,31 @@ notrace void cpu_proxy_local_irq_enable(void)
 {
 	local_irq_enable();
 }
+
+notrace void cpu_proxy_local_bh_disable(void)
+{
+	local_bh_disable();
+}
+
+notrace struct pt_regs *cpu_proxy_set_irq_regs(struct pt_regs *regs)
+{
+	return set_irq_regs(regs);
+}
+
+const struct cpumask *cpu_proxy_cpumask_of(unsigned int cpu)
+{
+	return cpumask_of(cpu);
+}
+
+void cpu_proxy_init_irq_work_hard(struct irq_work *work,
+				  void (*func)(struct irq_work *))
+{
+	*work = IRQ_WORK_INIT_HARD(func);
+}
+
+#ifdef CONFIG_TEST_CPU_PROXY
+notrace void cpu_proxy_atomic_long_inc(atomic_long_t *v)
+{
+	atomic_long_inc(v);
+}
+#endif

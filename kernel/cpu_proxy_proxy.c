@@ -25,10 +25,11 @@
  * an interrupt that wakes N takes it to NATIVE, waiting for a pass to end.
  *
  * The proxy's side (when it runs passes, how long it waits for N, when N
- * is woken, where N's timer is armed) is Rust's: rust/proxy/service.rs,
- * which calls cpu_proxy_run_pass() here for each pass. This file keeps the
- * pass itself, the parked CPU's own loop, and the entry and stop_machine()
- * code. See Documentation/core-api/cpu-proxy.rst.
+ * is woken, where N's timer is armed), the parked CPU's loop and what a
+ * pass runs are Rust's (rust/proxy/). This file keeps what runs as N in
+ * RCU's extended quiescent state or on entry: the pass's entry and exit,
+ * the halt, the claim on interrupt and NMI entry, and the test hooks in
+ * between. See Documentation/core-api/cpu-proxy.rst.
  */
 
 #include <linux/clockchips.h>
@@ -85,22 +86,9 @@ atomic_t cpu_proxy_test_skips;
 /*
  * Test hook: between the look at the top of the park loop and the look
  * after halting, wait until the CPU's next timer is due, for at most this
- * many nanoseconds: a short periodic timer of the CPU then falls due in
- * between every time.
+ * many nanoseconds (rust/proxy/test_hooks.rs).
  */
 unsigned int cpu_proxy_test_look_ns;
-
-static __always_inline void cpu_proxy_test_look_delay(const ktime_t *next_event)
-{
-	unsigned int ns = READ_ONCE(cpu_proxy_test_look_ns);
-	u64 end;
-
-	if (!ns)
-		return;
-	end = ktime_get_ns() + ns;
-	while (ktime_get() < READ_ONCE(*next_event) && ktime_get_ns() < end)
-		cpu_relax();
-}
 
 static __always_inline void cpu_proxy_test_halt_delay(unsigned int cpu)
 {
@@ -114,25 +102,8 @@ static __always_inline void cpu_proxy_test_halt_delay(unsigned int cpu)
 	atomic_set(&cpu_proxy_test_in_window, 0);
 }
 
-/*
- * Test hook: how long passes keep their proxy's interrupts off (the
- * longest, and how many took over 100 us and over 1 ms). Racy updates,
- * for a measurement.
- */
+/* Test hook: how long passes keep their proxy's interrupts off (Rust). */
 struct cpu_proxy_test_passes cpu_proxy_test_passes;
-
-static void cpu_proxy_test_note_pass(u64 ns)
-{
-	struct cpu_proxy_test_passes *t = &cpu_proxy_test_passes;
-
-	if (ns > READ_ONCE(t->max_ns))
-		WRITE_ONCE(t->max_ns, ns);
-	if (ns > 100 * NSEC_PER_USEC)
-		atomic_long_inc(&t->over_100us);
-	if (ns > NSEC_PER_MSEC)
-		atomic_long_inc(&t->over_1ms);
-	atomic_long_inc(&t->passes);
-}
 
 /* Test hook: the CPU with the do_timer duty. */
 int cpu_proxy_test_timekeeper(void)
@@ -140,35 +111,14 @@ int cpu_proxy_test_timekeeper(void)
 	return READ_ONCE(tick_do_timer_cpu);
 }
 #else
-static inline void cpu_proxy_test_note_pass(u64 ns)
-{
-}
-
 static __always_inline void cpu_proxy_test_halt_delay(unsigned int cpu)
-{
-}
-
-static __always_inline void cpu_proxy_test_look_delay(const ktime_t *next_event)
 {
 }
 #endif
 
-/**
- * cpu_proxy_defer_native - leave hardware-bound work for the parked CPU
- * @w: the work, with its function set (cpu_proxy_native_init())
- *
- * For work found in a pass that must touch the parked CPU's own hardware
- * (its machine-check banks, say): if this runs in a proxy's pass, @w is
- * queued for the parked CPU, which is woken to run it natively, first
- * thing; if not, nothing is done and the caller goes on.
- *
- * Context: any; interrupts off in a pass.
- * Return: true if @w was deferred (the caller must not do the work now).
- */
-bool cpu_proxy_defer_native(struct cpu_proxy_native *w)
+/* cpu_proxy_defer_native(), in a pass: queue @w for the parked CPU. */
+bool __cpu_proxy_defer_native(struct cpu_proxy_native *w)
 {
-	if (!cpu_proxy_in_proxy())
-		return false;
 	if (!test_and_set_bit(0, &w->pending))
 		llist_add(&w->node, &this_cpu_ptr(&cpu_proxy_cpus)->deferred);
 	cpu_proxy_need_native(CPU_PROXY_WHY_HW);
@@ -228,30 +178,17 @@ void cpu_proxy_run_deferred(struct cpu_proxy_cpu *pc)
  * Its entry runs as N in RCU's extended quiescent state: not traced,
  * not probed.
  */
-static notrace void cpu_proxy_pass(void *arg)
+notrace void cpu_proxy_pass(void *arg)
 {
 	struct cpu_proxy_cpu *pc = arg;
 	bool proxied = cpu_proxy_in_proxy();
-	bool softirqs = !pc->no_softirq;
-	/* The interrupted context: N's idle task, in the kernel. */
-	struct pt_regs regs = {};
-	struct pt_regs *old_regs;
 
 	if (proxied)
 		lockdep_hardirqs_off(CALLER_ADDR0);
 	ct_irq_enter();
 	if (proxied)
 		trace_hardirqs_off_finish();
-	if (!softirqs)
-		local_bh_disable();
-	old_regs = set_irq_regs(&regs);
-	irq_enter_rcu();
-	cpu_proxy_pass_irq(pc, proxied);
-	irq_exit_rcu();
-	set_irq_regs(old_regs);
-	cpu_proxy_pass_done(pc);
-	if (!softirqs)
-		_local_bh_enable();
+	cpu_proxy_pass_run(pc, proxied);
 	if (proxied) {
 		trace_hardirqs_on_prepare();
 		lockdep_hardirqs_on_prepare();
@@ -262,26 +199,6 @@ static notrace void cpu_proxy_pass(void *arg)
 }
 
 NOKPROBE_SYMBOL(cpu_proxy_pass);
-
-/*
- * On the proxy (rust/proxy/service.rs), owning N's context, interrupts
- * off: run one pass for N on this CPU's hardware, as N. While it runs, N's
- * owner is PROXY and pc->hw names this CPU, so that an exception taken in
- * the pass knows it runs in proxy context (cpu_proxy_claim_slow()).
- */
-void cpu_proxy_run_pass(struct cpu_proxy_cpu *pc)
-{
-	u64 t0 = IS_ENABLED(CONFIG_TEST_CPU_PROXY) ? local_clock() : 0;
-
-	lockdep_assert_irqs_disabled();
-	pc->hw = arch_cpu_proxy_hw_cpu();
-	WRITE_ONCE(per_cpu(cpu_proxy_proxied, pc->cpu), true);
-	arch_cpu_proxy_run(pc->cpu, cpu_proxy_pass, pc);
-	WRITE_ONCE(per_cpu(cpu_proxy_proxied, pc->cpu), false);
-	pc->hw = -1;
-	if (IS_ENABLED(CONFIG_TEST_CPU_PROXY))
-		cpu_proxy_test_note_pass(local_clock() - t0);
-}
 
 /**
  * cpu_proxy_claim_slow - take this CPU's context back from its proxy
@@ -401,15 +318,6 @@ noinstr void cpu_proxy_nmi_release(bool halted)
 }
 
 /*
- * On N itself, in its park loop (rust/proxy/idle.rs), owning its context,
- * interrupts off: run one pass, as N, on N.
- */
-void cpu_proxy_run_pass_native(struct cpu_proxy_cpu *pc)
-{
-	cpu_proxy_pass(pc);
-}
-
-/*
  * On N itself, in its park loop (rust/proxy/idle.rs), having looked at its
  * work for the last time: give its context to its proxy (HALTED) and
  * sleep until an interrupt, then take the context back. Idle entry code:
@@ -440,52 +348,11 @@ notrace void cpu_proxy_halt(struct cpu_proxy_cpu *pc)
 
 NOKPROBE_SYMBOL(cpu_proxy_halt);
 
-/* Test hook, before N's last look at its work (rust/proxy/idle.rs). */
-void cpu_proxy_test_look(struct cpu_proxy_cpu *pc)
-{
-	cpu_proxy_test_look_delay(&pc->next_event);
-}
-
-static void __init cpu_proxy_init_cpu(struct cpu_proxy_cpu *pc, unsigned int cpu)
-{
-	pc->cpu = cpu;
-	pc->proxy = -1;
-	pc->hw = -1;
-	init_llist_head(&pc->deferred);
-	pc->next_event = KTIME_MAX;
-	pc->evt.name = "cpu-proxy";
-	pc->evt.features = CLOCK_EVT_FEAT_ONESHOT | CLOCK_EVT_FEAT_KTIME;
-	pc->evt.set_next_ktime = cpu_proxy_evt_next;
-	pc->evt.set_state_shutdown = cpu_proxy_evt_stop;
-	pc->evt.set_state_oneshot_stopped = cpu_proxy_evt_stop;
-	pc->evt.mult = 1;
-	pc->evt.min_delta_ns = 1;
-	pc->evt.max_delta_ns = KTIME_MAX;
-	pc->evt.min_delta_ticks = 1;
-	pc->evt.max_delta_ticks = ULONG_MAX;
-	pc->evt.cpumask = cpumask_of(cpu);
-	hrtimer_init(&pc->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_PINNED_HARD);
-	pc->timer.function = cpu_proxy_timer_fn;
-	hrtimer_init(&pc->retry, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-	pc->retry.function = cpu_proxy_retry_fn;
-	pc->kick = IRQ_WORK_INIT_HARD(cpu_proxy_kick_fn);
-}
-
-/* Every possible CPU starts with no proxy (not CPU 0) and its devices set. */
-static int __init cpu_proxy_init(void)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		cpu_proxy_init_cpu(per_cpu_ptr(&cpu_proxy_cpus, cpu), cpu);
-	return 0;
-}
-core_initcall(cpu_proxy_init);
-
 /*
  * The tick device of @cpu, which rust/proxy/hotplug.rs reads to tell
- * whether a proxy can stand in for it. Under cpu_proxy_lock(): @cpu is
- * online, and its device can change only as it goes offline.
+ * whether a proxy can stand in for it. Under the park lock (MapsGuard,
+ * rust/proxy/hotplug.rs): @cpu is online, and its device can change only
+ * as it goes offline.
  */
 struct clock_event_device *cpu_proxy_tick_device(unsigned int cpu)
 {

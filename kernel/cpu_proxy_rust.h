@@ -69,7 +69,7 @@ struct cpu_proxy_cpu {
 DECLARE_PER_CPU(struct cpu_proxy_cpu, cpu_proxy_cpus);
 
 /*
- * Rust (rust/proxy/service.rs): the callbacks cpu_proxy_init() installs,
+ * Rust (rust/proxy/service.rs): the callbacks cpu_proxy_init_cpus() installs,
  * the stand-in tick device's (on the parked CPU, or in a pass for it), the
  * kick's and the timers' (on the proxy, hard interrupt context).
  */
@@ -80,34 +80,31 @@ enum hrtimer_restart cpu_proxy_timer_fn(struct hrtimer *timer);
 enum hrtimer_restart cpu_proxy_retry_fn(struct hrtimer *timer);
 
 /*
- * Rust (rust/proxy/pass.rs): what a pass for @pc's CPU runs, as that CPU,
- * interrupts off: cpu_proxy_pass_irq() between irq_enter_rcu() and
- * irq_exit_rcu() (@proxied: on its proxy's hardware), cpu_proxy_pass_done()
- * after. C (kernel/cpu_proxy_proxy.c): cpu_proxy_run_deferred() runs, on
- * the CPU itself, the hardware-bound work passes left for it.
+ * Rust (rust/proxy/state.rs): set every possible CPU's state up, once, at
+ * boot (a core initcall, kernel/cpu_proxy_glue.c), before any can park.
  */
-void cpu_proxy_pass_irq(struct cpu_proxy_cpu *pc, bool proxied);
-void cpu_proxy_pass_done(struct cpu_proxy_cpu *pc);
+void cpu_proxy_init_cpus(void);
+
+/*
+ * A pass for @pc's CPU, as that CPU, interrupts off; the caller owns the
+ * CPU's context. C (kernel/cpu_proxy_proxy.c): cpu_proxy_pass() is its
+ * entry and exit (context tracking, lockdep), run on the CPU itself
+ * (rust/proxy/idle.rs) or through arch_cpu_proxy_run() on its proxy
+ * (rust/proxy/state.rs). Rust (rust/proxy/pass.rs): cpu_proxy_pass_run()
+ * is everything between, as an interrupt handler (@proxied: on the
+ * proxy's hardware). C: cpu_proxy_run_deferred() runs, on the CPU itself,
+ * the hardware-bound work passes left for it.
+ */
+void cpu_proxy_pass(void *arg);
+void cpu_proxy_pass_run(struct cpu_proxy_cpu *pc, bool proxied);
 void cpu_proxy_run_deferred(struct cpu_proxy_cpu *pc);
 
 /*
- * C (kernel/cpu_proxy_proxy.c): run one pass for @pc's CPU on this CPU's
- * hardware, as that CPU. The caller owns the CPU's context (PROXY), with
- * interrupts off.
- */
-void cpu_proxy_run_pass(struct cpu_proxy_cpu *pc);
-
-/*
  * C (kernel/cpu_proxy_proxy.c), on a parked CPU itself, in its park loop
- * (rust/proxy/idle.rs), owning its context, interrupts off:
- * cpu_proxy_run_pass_native() runs one pass, as itself;
- * cpu_proxy_halt() gives the context to its proxy, halts, and takes it
- * back; cpu_proxy_test_look() is a test hook (a delay) before its last
- * look at its work.
+ * (rust/proxy/idle.rs), owning its context, interrupts off: give the
+ * context to its proxy, halt, and take it back.
  */
-void cpu_proxy_run_pass_native(struct cpu_proxy_cpu *pc);
 void cpu_proxy_halt(struct cpu_proxy_cpu *pc);
-void cpu_proxy_test_look(struct cpu_proxy_cpu *pc);
 
 /* C (kernel/cpu_proxy_proxy.c): @cpu's tick device (rust/proxy/hotplug.rs). */
 struct clock_event_device *cpu_proxy_tick_device(unsigned int cpu);
@@ -154,7 +151,7 @@ void cpu_proxy_cpumask_set_cpu(unsigned int cpu, struct cpumask *m);
 void cpu_proxy_cpumask_clear_cpu(unsigned int cpu, struct cpumask *m);
 unsigned int cpu_proxy_cpumask_next(int n, const struct cpumask *m);
 bool cpu_proxy_cpu_online(unsigned int cpu);
-bool cpu_proxy_housekeeping_domain(unsigned int cpu);
+bool cpu_proxy_housekeeping(unsigned int cpu, bool tick);
 long cpu_proxy_work_on_cpu(unsigned int cpu, long (*fn)(void *), void *arg);
 bool cpu_proxy_llist_empty(const struct llist_head *head);
 bool cpu_proxy_need_resched(void);
@@ -165,5 +162,13 @@ bool cpu_proxy_current_clr_polling_and_test(void);
 void cpu_proxy_current_clr_polling(void);
 void cpu_proxy_current_set_polling(void);
 void cpu_proxy_local_irq_enable(void);
+void cpu_proxy_local_bh_disable(void);
+struct pt_regs *cpu_proxy_set_irq_regs(struct pt_regs *regs);
+const struct cpumask *cpu_proxy_cpumask_of(unsigned int cpu);
+void cpu_proxy_init_irq_work_hard(struct irq_work *work,
+				  void (*func)(struct irq_work *));
+#ifdef CONFIG_TEST_CPU_PROXY
+void cpu_proxy_atomic_long_inc(atomic_long_t *v);
+#endif
 
 #endif /* _KERNEL_CPU_PROXY_RUST_H */

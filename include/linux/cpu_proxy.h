@@ -47,6 +47,21 @@ static __always_inline bool cpu_proxy_any_parked(void)
 	return static_branch_unlikely(&cpu_proxy_parked_key.key);
 }
 
+#else /* !CONFIG_CPU_PROXY */
+
+/*
+ * Nothing is ever parked: every hook below folds to nothing at compile
+ * time, and callers may use the mask without an #ifdef.
+ */
+#define cpu_parked_mask cpu_none_mask
+
+static __always_inline bool cpu_proxy_any_parked(void)
+{
+	return false;
+}
+
+#endif /* CONFIG_CPU_PROXY */
+
 /**
  * cpu_proxy_parked - is @cpu parked?
  * @cpu: the CPU
@@ -277,6 +292,7 @@ struct cpu_proxy_call {
 void cpu_proxy_allow_calls(const struct cpu_proxy_call *calls, unsigned int n);
 enum cpu_proxy_call_how cpu_proxy_call_how(cpu_proxy_func_t func);
 
+#ifdef CONFIG_CPU_PROXY
 #define CPU_PROXY_CALLS(name, ...)					\
 	static const struct cpu_proxy_call name##_cpu_proxy_calls[] = {	\
 		__VA_ARGS__						\
@@ -288,6 +304,9 @@ enum cpu_proxy_call_how cpu_proxy_call_how(cpu_proxy_func_t func);
 		return 0;						\
 	}								\
 	core_initcall(name##_cpu_proxy_calls_init)
+#else
+#define CPU_PROXY_CALLS(name, ...)	static_assert(1, #name)
+#endif
 
 /* A pass found work only the parked CPU may run (CPU_PROXY_WHY_*). */
 void cpu_proxy_need_native(unsigned int why);
@@ -309,7 +328,24 @@ static inline void cpu_proxy_native_init(struct cpu_proxy_native *w,
 	w->func = func;
 }
 
-bool cpu_proxy_defer_native(struct cpu_proxy_native *w);
+bool __cpu_proxy_defer_native(struct cpu_proxy_native *w);
+
+/**
+ * cpu_proxy_defer_native - leave hardware-bound work for the parked CPU
+ * @w: the work, with its function set (cpu_proxy_native_init())
+ *
+ * For work found in a pass that must touch the parked CPU's own hardware
+ * (its machine-check banks, say): if this runs in a proxy's pass, @w is
+ * queued for the parked CPU, which is woken to run it natively, first
+ * thing; if not, nothing is done and the caller goes on.
+ *
+ * Context: any; interrupts off in a pass.
+ * Return: true if @w was deferred (the caller must not do the work now).
+ */
+static inline bool cpu_proxy_defer_native(struct cpu_proxy_native *w)
+{
+	return cpu_proxy_in_proxy() && __cpu_proxy_defer_native(w);
+}
 
 #ifdef CONFIG_TEST_CPU_PROXY
 /* Test hooks: widen the last steps of a parked CPU before hlt ... */
@@ -355,7 +391,6 @@ static __always_inline int cpu_proxy_queue_cpu(int cpu)
 
 u32 cpu_proxy_cpu_package(unsigned int cpu);
 u32 cpu_proxy_cpu_core(unsigned int cpu);
-bool cpu_proxy_cpu_housekeeping(unsigned int cpu);
 int cpu_proxy_cpu_down(unsigned int cpu);	/* Rust */
 
 /*
@@ -373,7 +408,13 @@ void arch_cpu_proxy_run(unsigned int cpu, void (*fn)(void *), void *arg);
 /* Architecture: leave a pass for good, as this CPU's hardware (a panic). */
 void arch_cpu_proxy_leave_context(void);
 /* A panic begins: if in a pass, it goes on as the proxy. */
+#ifdef CONFIG_CPU_PROXY
 void cpu_proxy_panic(void);
+#else
+static inline void cpu_proxy_panic(void)
+{
+}
+#endif
 /* Architecture: an interrupt that wakes @cpu itself, never redirected. */
 void arch_cpu_proxy_wake(unsigned int cpu);
 /* Architecture: the same for every CPU of @mask, at once where it can. */
@@ -482,22 +523,25 @@ extern bool cpuhp_mask_batch;
 
 static inline bool cpu_proxy_mask_batch(void)
 {
-	return READ_ONCE(cpuhp_mask_batch);
+	return IS_ENABLED(CONFIG_CPU_PROXY) && READ_ONCE(cpuhp_mask_batch);
 }
 
 /*
  * Unpark every parked CPU, with cpu_maps_update_begin() held by the caller
  * (suspend, freeze_secondary_cpus()) (Rust).
  */
+#ifdef CONFIG_CPU_PROXY
 void cpu_proxy_unpark_all_locked(void);
+#else
+static inline void cpu_proxy_unpark_all_locked(void)
+{
+}
+#endif
 
 /* Glue called by the Rust core; see kernel/cpu_proxy_glue.c. */
-void cpu_proxy_lock(void);
-void cpu_proxy_unlock(void);
 void cpu_proxy_set_parked(unsigned int cpu, bool parked);
 void cpu_proxy_irqs_lock(void);
 void cpu_proxy_irqs_unlock(void);
-unsigned int cpu_proxy_irq_next(unsigned int from);
 int cpu_proxy_irq_target(unsigned int irq, const struct cpumask *set,
 			 struct cpumask *affinity);
 bool cpu_proxy_irq_has_affinity(unsigned int irq, const struct cpumask *affinity);
@@ -523,118 +567,16 @@ int cpu_proxy_cpulist_parse(const char *buf, size_t len, struct cpumask *dst);
  */
 ssize_t cpu_proxy_stats_show(char *buf);
 
-/* Called by the Rust core to create and remove the sysfs directory. */
+/**
+ * cpu_proxy_proxy_map_show - list each parked CPU and its proxy (Rust)
+ * @buf: a sysfs show() buffer of PAGE_SIZE bytes
+ *
+ * One line per parked CPU, "<cpu> <proxy>", the proxy -1 if it has none.
+ * Return: bytes written, or a negative errno.
+ */
+ssize_t cpu_proxy_proxy_map_show(char *buf);
+
+/* Called by the Rust core to create the sysfs directory. */
 int cpu_proxy_sysfs_register(void);
-void cpu_proxy_sysfs_unregister(void);
-
-#else /* !CONFIG_CPU_PROXY */
-
-/* No CPU is parked: callers may use the mask without an #ifdef. */
-#define cpu_parked_mask cpu_none_mask
-
-static inline bool cpu_proxy_parked(unsigned int cpu)
-{
-	return false;
-}
-
-static inline void cpu_proxy_irq_claim(struct pt_regs *regs)
-{
-}
-
-static inline bool cpu_proxy_nmi_claim(void)
-{
-	return false;
-}
-
-static inline void cpu_proxy_nmi_release(bool halted)
-{
-}
-
-static inline bool cpu_proxy_any_parked(void)
-{
-	return false;
-}
-
-static inline bool cpu_proxy_ipi_redirected(unsigned int cpu)
-{
-	return false;
-}
-
-static inline bool cpu_proxy_redirect_call(unsigned int cpu)
-{
-	return false;
-}
-
-static inline void cpu_proxy_redirect_call_mask(struct cpumask *mask)
-{
-}
-
-static inline bool cpu_proxy_redirect_resched(unsigned int cpu)
-{
-	return false;
-}
-
-static inline bool cpu_proxy_in_proxy(void)
-{
-	return false;
-}
-
-static inline unsigned int cpu_proxy_hw_cpu(void)
-{
-	return smp_processor_id();
-}
-
-static inline unsigned int raw_cpu_proxy_hw_cpu(void)
-{
-	return raw_smp_processor_id();
-}
-
-static inline int cpu_proxy_queue_cpu(int cpu)
-{
-	return cpu;
-}
-
-static inline void cpu_proxy_panic(void)
-{
-}
-
-static inline void cpu_proxy_unpark_all_locked(void)
-{
-}
-
-static inline bool cpu_proxy_mask_batch(void)
-{
-	return false;
-}
-
-static inline bool cpu_proxy_idle_parks(void)
-{
-	return false;
-}
-
-static inline void cpu_proxy_idle(void)
-{
-}
-
-static inline void cpu_proxy_raise_irq_work(void)
-{
-}
-
-#define CPU_PROXY_CALLS(name, ...)	static_assert(1, #name)
-
-struct cpu_proxy_native {
-};
-
-static inline void cpu_proxy_native_init(struct cpu_proxy_native *w,
-					 void (*func)(struct cpu_proxy_native *w))
-{
-}
-
-static inline bool cpu_proxy_defer_native(struct cpu_proxy_native *w)
-{
-	return false;
-}
-
-#endif /* CONFIG_CPU_PROXY */
 
 #endif /* _LINUX_CPU_PROXY_H */

@@ -47,6 +47,7 @@ mod state;
 mod stats;
 mod sys;
 mod sysfs;
+mod test_hooks;
 
 module! {
     type: CpuProxy,

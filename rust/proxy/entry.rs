@@ -6,7 +6,18 @@
 //! Rust error into a negative errno at the boundary. Each is checked against
 //! its C prototype at compile time ([`c_export!`]).
 
-use crate::{cpulist, cpumask::CpumaskMut, export::c_export, park, stats};
+use crate::{
+    cpulist,
+    cpumask::{CpumaskMut, SharedCpumask},
+    export::c_export,
+    park,
+    state::CpuState,
+    stats,
+};
+use core::{
+    fmt::{self, Write},
+    ptr::addr_of_mut,
+};
 use kernel::{bindings, ffi, ffi::c_char, ffi::c_int, page::PAGE_SIZE, prelude::*};
 
 fn parse_errno(e: cpulist::ParseError) -> Error {
@@ -60,6 +71,26 @@ unsafe extern "C" fn cpu_proxy_cpulist_parse(
 }
 c_export!(cpu_proxy_cpulist_parse);
 
+/// Fills a sysfs `show()` buffer with what `f` writes: the number of
+/// bytes written, or `-EOVERFLOW` if it did not fit.
+///
+/// # Safety
+///
+/// `buf` must be valid for writes of `PAGE_SIZE` bytes.
+unsafe fn show(
+    buf: *mut c_char,
+    f: impl FnOnce(&mut stats::SliceWriter<'_>) -> fmt::Result,
+) -> isize {
+    // SAFETY: valid for writes of `PAGE_SIZE` bytes, by the function's
+    // safety requirements.
+    let out = unsafe { core::slice::from_raw_parts_mut(buf, PAGE_SIZE) };
+    let mut w = stats::SliceWriter::new(out);
+    match f(&mut w) {
+        Ok(()) => w.len() as isize,
+        Err(_) => Error::from_errno(-(bindings::EOVERFLOW as c_int)).to_errno() as isize,
+    }
+}
+
 /// Formats the counters into `buf` for the `stats` file.
 ///
 /// Returns the number of bytes written or a negative errno.
@@ -70,16 +101,32 @@ c_export!(cpu_proxy_cpulist_parse);
 /// buffer).
 #[no_mangle]
 unsafe extern "C" fn cpu_proxy_stats_show(buf: *mut c_char) -> isize {
-    // SAFETY: `buf` is a sysfs show buffer of `PAGE_SIZE` bytes, by the
-    // function's safety requirements.
-    let out = unsafe { core::slice::from_raw_parts_mut(buf, PAGE_SIZE) };
-    let mut w = stats::SliceWriter::new(out);
-    match stats::STATS.show(&mut w) {
-        Ok(()) => w.len() as isize,
-        Err(_) => Error::from_errno(-(bindings::EOVERFLOW as c_int)).to_errno() as isize,
-    }
+    // SAFETY: a `show()` buffer, by the function's safety requirements.
+    unsafe { show(buf, |w| stats::STATS.show(w)) }
 }
 c_export!(cpu_proxy_stats_show);
+
+/// Formats each parked CPU and its proxy into `buf` for the `proxy_map`
+/// file, a line each: a snapshot, as any sysfs read of changing state.
+///
+/// # Safety
+///
+/// As [`cpu_proxy_stats_show`].
+#[no_mangle]
+unsafe extern "C" fn cpu_proxy_proxy_map_show(buf: *mut c_char) -> isize {
+    // SAFETY: `__cpu_parked_mask` is static, written only with atomic bit
+    // operations (`cpu_proxy_set_parked()`), and not written here.
+    let parked = unsafe { SharedCpumask::from_raw(addr_of_mut!(bindings::__cpu_parked_mask)) };
+    let line = |w: &mut stats::SliceWriter<'_>| -> fmt::Result {
+        for cpu in parked.iter() {
+            writeln!(w, "{} {}", cpu.as_u32(), CpuState::of(cpu).proxy())?;
+        }
+        Ok(())
+    };
+    // SAFETY: a `show()` buffer, by the function's safety requirements.
+    unsafe { show(buf, line) }
+}
+c_export!(cpu_proxy_proxy_map_show);
 
 /// Handles a write to the `park` (`park == true`) or `unpark` file.
 ///

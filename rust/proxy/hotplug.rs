@@ -35,9 +35,15 @@ pub(crate) struct MapsGuard {
 impl MapsGuard {
     /// Takes the lock; may sleep.
     pub(crate) fn lock() -> Self {
+        // Taken before the maps lock, as a write to `cpuN/online` does: the
+        // lock `cpu_up()` and `cpu_down()` take first, so that the online
+        // and parked masks are stable for the holder.
         // SAFETY: called from process context (sysfs writes); released in
-        // `drop`.
-        unsafe { bindings::cpu_proxy_lock() };
+        // `drop`, in the reverse order.
+        unsafe {
+            bindings::lock_device_hotplug();
+            bindings::cpu_maps_update_begin();
+        }
         // INVARIANT: the lock was just taken, and is ours to release.
         Self { owned: true }
     }
@@ -270,7 +276,10 @@ pub(crate) fn proxies(n: u32) -> Result<(KVec<i32>, KVec<Place>)> {
             (
                 bindings::cpu_proxy_cpu_package(cpu),
                 bindings::cpu_proxy_cpu_core(cpu),
-                bindings::cpu_proxy_cpu_housekeeping(cpu),
+                // A proxy runs another CPU's timers and softirqs: not a
+                // CPU isolated from the scheduler's domains (`isolcpus=`)
+                // or from the tick (`nohz_full=`).
+                bindings::cpu_proxy_housekeeping(cpu, true),
             )
         };
         place.push(
@@ -309,7 +318,10 @@ impl Drop for MapsGuard {
         if self.owned {
             // SAFETY: `self` took the lock in `lock` (type invariant), and
             // is dropped once.
-            unsafe { bindings::cpu_proxy_unlock() };
+            unsafe {
+                bindings::cpu_maps_update_done();
+                bindings::unlock_device_hotplug();
+            }
         }
     }
 }

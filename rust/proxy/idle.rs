@@ -37,6 +37,7 @@ use crate::{
         cpu::CpuId,
         sched,
     },
+    test_hooks,
 };
 use kernel::bindings;
 
@@ -257,8 +258,7 @@ fn park_loop(n: &Native<'_>, s: &CpuState) {
             // SAFETY: as in `install()`.
             n.set_saved_evt(unsafe { bindings::tick_swap_this_cpu_device(n.evt()) });
         }
-        // SAFETY: a test hook (a delay), on N.
-        unsafe { bindings::cpu_proxy_test_look(s.as_ptr()) };
+        test_hooks::look_delay(s);
         last_look(s);
         n.halt();
         s.halting().store(0, Relaxed);
@@ -318,7 +318,7 @@ c_export!(cpu_proxy_idle);
 ///
 /// # Safety
 ///
-/// Process context, `cpu_proxy_lock()` held.
+/// Process context, the park lock (`MapsGuard`) held.
 pub(crate) unsafe fn wake_early(set: &Cpumask) {
     // SAFETY: an assertion that the lock is held, as the function's safety
     // requirements say.

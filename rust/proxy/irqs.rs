@@ -17,7 +17,7 @@
 //! sparse interrupt lock and reads each one's state under its lock; what
 //! moves, where, and what is given back is decided here.
 //!
-//! Context: process context, `cpu_proxy_lock()` held ([`MapsGuard`]).
+//! Context: process context, the park lock held ([`MapsGuard`]).
 
 use crate::{
     cpumask::Cpumask,
@@ -61,14 +61,14 @@ impl Moved {
 ///
 /// # Invariants
 ///
-/// `list` is accessed only under `cpu_proxy_lock()`, through
+/// `list` is accessed only under the park lock (`MapsGuard`), through
 /// [`MovedIrqs::with`], which does not nest (`busy`).
 struct MovedIrqs {
     list: UnsafeCell<KVec<Option<Moved>>>,
     busy: Cell<bool>,
 }
 
-// SAFETY: only accessed under `cpu_proxy_lock()`, by the type's
+// SAFETY: only accessed under the park lock (`MapsGuard`), by the type's
 // invariants: never by two threads at once.
 unsafe impl Sync for MovedIrqs {}
 
@@ -112,14 +112,14 @@ impl SparseLock {
         // SAFETY: `nr_irqs` is fixed once interrupts are set up, at boot.
         let nr = u32::try_from(unsafe { bindings::nr_irqs }).unwrap_or(0);
         // SAFETY: reads the sparse interrupt tree, whose lock is held.
-        let mut next = unsafe { bindings::cpu_proxy_irq_next(0) };
+        let mut next = unsafe { bindings::irq_get_next_irq(0) };
         core::iter::from_fn(move || {
             if next >= nr {
                 return None;
             }
             let irq = next;
             // SAFETY: as above.
-            next = unsafe { bindings::cpu_proxy_irq_next(irq + 1) };
+            next = unsafe { bindings::irq_get_next_irq(irq + 1) };
             Some(irq)
         })
     }

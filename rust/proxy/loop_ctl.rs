@@ -12,7 +12,7 @@
 //! sending N an interrupt) and `proxy`. Each barrier here names the one
 //! on N's side it pairs with.
 //!
-//! Context: process context, under `cpu_proxy_lock()` (the CPU maps
+//! Context: process context, under the park lock, `MapsGuard` (the CPU maps
 //! lock), which serialises every parker; `unwatched` is touched only
 //! under it.
 
@@ -39,7 +39,7 @@ const NSEC_PER_SEC: u64 = 1_000_000_000;
 ///
 /// # Invariants
 ///
-/// The holder of a `Parker` holds `cpu_proxy_lock()`, under which alone
+/// The holder of a `Parker` holds the park lock (`MapsGuard`), under which alone
 /// `unwatched` of the state is accessed, and `proxy` written.
 struct Parker {
     s: CpuState,
@@ -48,7 +48,7 @@ struct Parker {
 impl Parker {
     /// # Safety
     ///
-    /// The caller holds `cpu_proxy_lock()` for the life of the result.
+    /// The caller holds the park lock (`MapsGuard`) for the life of the result.
     unsafe fn new(cpu: CpuId) -> Self {
         // SAFETY: an assertion (lockdep's, on a debug kernel) that the
         // lock is held; process context.
@@ -183,7 +183,7 @@ impl Parker {
 ///
 /// # Safety
 ///
-/// The caller holds `cpu_proxy_lock()`.
+/// The caller holds the park lock (`MapsGuard`).
 pub(crate) unsafe fn enter(cpu: CpuId, timeout_ns: u64) -> Result {
     // SAFETY: the lock is held, by the function's safety requirements.
     let p = unsafe { Parker::new(cpu) };
@@ -216,7 +216,7 @@ pub(crate) unsafe fn enter(cpu: CpuId, timeout_ns: u64) -> Result {
 ///
 /// # Safety
 ///
-/// The caller holds `cpu_proxy_lock()`.
+/// The caller holds the park lock (`MapsGuard`).
 pub(crate) unsafe fn leave_set(set: &Cpumask) {
     for cpu in set.iter() {
         // SAFETY: the lock is held, by the function's safety requirements.
@@ -240,7 +240,7 @@ pub(crate) unsafe fn leave_set(set: &Cpumask) {
 ///
 /// # Safety
 ///
-/// The caller holds `cpu_proxy_lock()`.
+/// The caller holds the park lock (`MapsGuard`).
 pub(crate) unsafe fn leave(cpu: CpuId, timeout_ns: u64) {
     // SAFETY: the lock is held, by the function's safety requirements.
     let p = unsafe { Parker::new(cpu) };
@@ -265,7 +265,7 @@ pub(crate) unsafe fn leave(cpu: CpuId, timeout_ns: u64) {
 ///
 /// # Safety
 ///
-/// The caller holds `cpu_proxy_lock()`, directly or as the hotplug thread
+/// The caller holds the park lock (`MapsGuard`), directly or as the hotplug thread
 /// of a CPU going down.
 pub(crate) unsafe fn set_proxy(cpu: CpuId, proxy: Option<CpuId>) {
     // SAFETY: the lock is held, by the function's safety requirements.

@@ -281,7 +281,7 @@ pub(crate) fn offline(maps: &MapsGuard, set: &Cpumask) -> core::result::Result<(
     let active = maps.active().map_err(before)?;
     let parked = maps.parked().map_err(before)?;
     // SAFETY: reads the boot-time housekeeping mask.
-    let housekeeping = |cpu: &u32| unsafe { bindings::cpu_proxy_housekeeping_domain(*cpu) };
+    let housekeeping = |cpu: &u32| unsafe { bindings::cpu_proxy_housekeeping(*cpu, false) };
     let candidates = cpus(&active).filter(housekeeping);
     let cpu = mask_seq::control_cpu(candidates, set, |c| Cpumask::test(&parked, c))
         .ok_or(before(EBUSY))?;

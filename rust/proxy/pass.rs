@@ -4,11 +4,14 @@
 //! (`idle.rs`) or on its proxy's hardware (`service.rs`).
 //!
 //! The pass's entry and exit are C (`cpu_proxy_pass()` in
-//! `kernel/cpu_proxy_proxy.c`: context tracking, lockdep, the interrupt
-//! registers, `irq_enter_rcu()`/`irq_exit_rcu()`, N's bottom halves).
-//! What runs inside, in what order, and what is left for N to run itself
-//! is decided here: [`cpu_proxy_pass_irq`] in hard interrupt context,
-//! [`cpu_proxy_pass_done`] after `irq_exit_rcu()` has run N's softirqs.
+//! `kernel/cpu_proxy_proxy.c`: context tracking and lockdep, as
+//! `irqentry_enter()` and `irqentry_exit()` for the idle task), because
+//! they run as N in RCU's extended quiescent state, not traced. Everything
+//! between is here ([`cpu_proxy_pass_run`]): the interrupt registers,
+//! `irq_enter_rcu()`/`irq_exit_rcu()`, N's bottom halves, and what runs
+//! inside, in what order, and what is left for N to run itself:
+//! [`pass_irq`] in hard interrupt context, [`pass_done`] after
+//! `irq_exit_rcu()` has run N's softirqs.
 //!
 //! Context: a pass, as N, interrupts off; the caller owns N's context.
 
@@ -39,6 +42,58 @@ unsafe fn in_pass<'a>(pc: *mut bindings::cpu_proxy_cpu) -> Option<(CpuState, Own
     Some((s, unsafe { Owner::in_pass(s) }))
 }
 
+/// A pass for `pc`'s CPU, between its entry and its exit
+/// (`cpu_proxy_pass()`): an interrupt handler's part, N's softirqs, then
+/// the idle task's re-check of its tick. `proxied`: on the proxy.
+///
+/// With `no_softirq` (the proxy's own bottom halves are off, or its FPU
+/// is in use), N's bottom halves stay off throughout: `irq_exit_rcu()`
+/// then leaves N's softirqs pending for a later pass, and [`pass_done`]
+/// does not stop the tick meanwhile.
+///
+/// # Safety
+///
+/// `pc` is a CPU's copy of `cpu_proxy_cpus`; the caller runs a pass for
+/// it (it owns the CPU's context, interrupts off), as that CPU, entered
+/// as an interrupt is (RCU watching, lockdep's interrupts off).
+#[no_mangle]
+unsafe extern "C" fn cpu_proxy_pass_run(pc: *mut bindings::cpu_proxy_cpu, proxied: bool) {
+    // SAFETY: a pass runs, by the function's safety requirements.
+    let Some((_, owner)) = (unsafe { in_pass(pc) }) else {
+        return;
+    };
+    let softirqs = !owner.no_softirq();
+    if !softirqs {
+        // SAFETY: as N, interrupts off; enabled again below, without
+        // running softirqs.
+        unsafe { bindings::cpu_proxy_local_bh_disable() };
+    }
+    // The interrupted context: N's idle task, in the kernel.
+    // SAFETY: `pt_regs` is plain integers, for which zero is valid.
+    let mut regs: bindings::pt_regs = unsafe { core::mem::zeroed() };
+    // SAFETY: as N, interrupts off: N's interrupt registers point to
+    // `regs` until they are set back, before `regs` goes out of scope.
+    let old_regs = unsafe { bindings::cpu_proxy_set_irq_regs(&mut regs) };
+    // SAFETY: entered as an interrupt, interrupts off, by the function's
+    // safety requirements; left just after.
+    unsafe { bindings::irq_enter_rcu() };
+    // SAFETY: a pass runs, between `irq_enter_rcu()` and `irq_exit_rcu()`.
+    unsafe { pass_irq(pc, proxied) };
+    // SAFETY: pairs with `irq_enter_rcu()` above; runs N's softirqs
+    // unless they are off.
+    unsafe { bindings::irq_exit_rcu() };
+    // SAFETY: as above: `old_regs` is what `regs` replaced.
+    unsafe { bindings::cpu_proxy_set_irq_regs(old_regs) };
+    // SAFETY: a pass runs, after `irq_exit_rcu()`, RCU watching.
+    unsafe { pass_done(pc) };
+    if !softirqs {
+        // SAFETY: pairs with `cpu_proxy_local_bh_disable()` above; leaves
+        // N's softirqs pending.
+        unsafe { bindings::_local_bh_enable() };
+    }
+}
+c_export!(cpu_proxy_pass_run);
+
 /// The pass's hard interrupt part: what was left for N (on N itself),
 /// N's queued calls, its irq_work, its tick. `proxied`: on the proxy.
 ///
@@ -46,8 +101,7 @@ unsafe fn in_pass<'a>(pc: *mut bindings::cpu_proxy_cpu) -> Option<(CpuState, Own
 ///
 /// A pass for `pc`'s CPU runs, between `irq_enter_rcu()` and
 /// `irq_exit_rcu()`.
-#[no_mangle]
-unsafe extern "C" fn cpu_proxy_pass_irq(pc: *mut bindings::cpu_proxy_cpu, proxied: bool) {
+unsafe fn pass_irq(pc: *mut bindings::cpu_proxy_cpu, proxied: bool) {
     // SAFETY: a pass runs, by the function's safety requirements.
     let Some((s, _owner)) = (unsafe { in_pass(pc) }) else {
         return;
@@ -85,7 +139,6 @@ unsafe extern "C" fn cpu_proxy_pass_irq(pc: *mut bindings::cpu_proxy_cpu, proxie
         }
     }
 }
-c_export!(cpu_proxy_pass_irq);
 
 /// The pass's end, after N's softirqs: what is left for N, and the idle
 /// task's re-check of its tick.
@@ -93,8 +146,7 @@ c_export!(cpu_proxy_pass_irq);
 /// # Safety
 ///
 /// A pass for `pc`'s CPU runs, after `irq_exit_rcu()`, RCU watching.
-#[no_mangle]
-unsafe extern "C" fn cpu_proxy_pass_done(pc: *mut bindings::cpu_proxy_cpu) {
+unsafe fn pass_done(pc: *mut bindings::cpu_proxy_cpu) {
     // SAFETY: a pass runs, by the function's safety requirements.
     let Some((s, owner)) = (unsafe { in_pass(pc) }) else {
         return;
@@ -118,7 +170,6 @@ unsafe extern "C" fn cpu_proxy_pass_done(pc: *mut bindings::cpu_proxy_cpu) {
         unsafe { bindings::tick_nohz_idle_stop_tick() };
     }
 }
-c_export!(cpu_proxy_pass_done);
 
 /// N must run something itself (`why`, `CPU_PROXY_WHY_*`): the owner of
 /// the pass wakes it once the pass is over, and it counts why.

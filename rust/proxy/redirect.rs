@@ -128,7 +128,7 @@ c_export!(cpu_proxy_redirect_resched);
 
 /// The CPU that stands in for `cpu`, or -1 if `cpu` is not parked (or not
 /// a possible CPU); see `include/linux/cpu_proxy.h`. A snapshot, unless
-/// the caller holds `cpu_proxy_lock()`.
+/// the caller holds the park lock (`MapsGuard`).
 #[no_mangle]
 pub(crate) extern "C" fn cpu_proxy_get_proxy(cpu: c_uint) -> c_int {
     CpuId::from_u32(cpu).map_or(protocol::NO_PROXY, |cpu| CpuState::of(cpu).proxy())

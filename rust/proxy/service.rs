@@ -8,7 +8,7 @@
 //! work as it went to sleep), N's `timer` (N's next expiry, which P's
 //! hrtimer follows) and N's `retry` (look again a little later). Each runs
 //! [`service`]: while N is halted and has work, P takes N's context
-//! (`HALTED` to `PROXY`), runs a pass (`cpu_proxy_run_pass()`, C: what an
+//! (`HALTED` to `PROXY`), runs a pass (`Owned::run_pass()`: what an
 //! interrupt on idle N would do, on P's hardware, as N), re-arms its timer
 //! for N, and gives the context back.
 //!
@@ -223,7 +223,7 @@ fn service(s: CpuState) {
 macro_rules! state_of {
     ($ptr:expr, $f:ident) => {{
         // SAFETY: the callers' C structures are fields `$f` of CPUs' copies
-        // of `cpu_proxy_cpus`: `cpu_proxy_init()` set them up so, and the
+        // of `cpu_proxy_cpus`: `cpu_proxy_init_cpus()` set them up so, and the
         // callback is only ever called for them.
         unsafe { CpuState::from_raw(container_of!($ptr, bindings::cpu_proxy_cpu, $f).cast_mut()) }
     }};

@@ -15,14 +15,19 @@
 //! | `deferred`                         | the llist operations                    |
 //! | `native`, `no_softirq`, `softirqs_left`, `bh_since` | plain, by the owner of the CPU's context only ([`Owner`]) |
 //! | `saved_evt`                        | plain, by the CPU itself only ([`Native`]) |
-//! | `unwatched`                        | plain, under `cpu_proxy_lock()` only (`loop_ctl.rs`) |
+//! | `unwatched`                        | plain, under the park lock (`MapsGuard`) only (`loop_ctl.rs`) |
 //!
-//! `cpu`, `evt` and the callbacks are set once, at boot; `hw` is C's
-//! alone. Beside the state, per CPU: `cpu_proxy_owner` ([`CpuState::owner`]),
-//! `cpu_proxy_want_park` ([`CpuState::want_park`]) and `cpu_proxy_early`
+//! `cpu`, `evt` and the callbacks are set once, at boot
+//! ([`cpu_proxy_init_cpus`]); `hw` is written with `WRITE_ONCE()` by the
+//! proxy around a pass ([`Owned::run_pass`]) and read with `READ_ONCE()`
+//! by C (`cpu_proxy_claim_slow()`). Beside the state, per CPU:
+//! `cpu_proxy_owner` ([`CpuState::owner`]), `cpu_proxy_want_park`
+//! ([`CpuState::want_park`]) and `cpu_proxy_early`
 //! ([`CpuState::early`]).
 
 use crate::{
+    cpumask::nr_cpu_ids,
+    export::c_export,
     protocol::{self, Take},
     sys::{
         atomic::{self, Atomic, Flag, Int, Kernel},
@@ -32,9 +37,10 @@ use crate::{
         percpu::PerCpu,
         warn_once,
     },
+    test_hooks,
 };
 use core::{marker::PhantomData, ops::Deref, ptr::addr_of_mut};
-use kernel::bindings;
+use kernel::{bindings, ffi::c_ulong};
 
 /// The mechanism's state of every CPU (`cpu_proxy_cpus`).
 fn cpus() -> PerCpu<bindings::cpu_proxy_cpu> {
@@ -55,6 +61,13 @@ fn earlies() -> PerCpu<i32> {
     // SAFETY: `cpu_proxy_early` is defined with `DEFINE_PER_CPU()` in
     // `kernel/cpu_proxy_proxy.c`; only its address is taken.
     unsafe { PerCpu::new(addr_of_mut!(bindings::cpu_proxy_early)) }
+}
+
+/// Which CPUs' contexts run in a pass on a proxy (`cpu_proxy_proxied`).
+fn proxieds() -> PerCpu<bool> {
+    // SAFETY: `cpu_proxy_proxied` is defined with `DEFINE_PER_CPU()` in
+    // `kernel/cpu_proxy_proxy.c`; only its address is taken.
+    unsafe { PerCpu::new(addr_of_mut!(bindings::cpu_proxy_proxied)) }
 }
 
 /// Who runs each CPU's context (`cpu_proxy_owner`).
@@ -86,7 +99,7 @@ pub(crate) fn owner_of(cpu: CpuId) -> &'static Atomic {
 /// # Invariants
 ///
 /// `pc` is `cpu`'s copy of `cpu_proxy_cpus`, initialised at boot
-/// (`cpu_proxy_init()`, a core initcall, before any CPU can park) and
+/// (`cpu_proxy_init_cpus()`, a core initcall, before any CPU can park) and
 /// never freed. Every field shared between CPUs is accessed, by C and by
 /// Rust, as the module documentation's table says.
 #[derive(Clone, Copy)]
@@ -139,7 +152,7 @@ impl CpuState {
     }
 
     /// Told to park (`cpu_proxy_want_park`): written by its parker only,
-    /// under `cpu_proxy_lock()` (`loop_ctl.rs`).
+    /// under the park lock, `MapsGuard` (`loop_ctl.rs`).
     pub(crate) fn want_park(&self) -> &'static Flag {
         // SAFETY: a per-CPU `bool` lives as long as the kernel; C reads it
         // with `READ_ONCE()`/`this_cpu_read()`, and only `loop_ctl.rs`
@@ -239,7 +252,7 @@ impl CpuState {
     ///
     /// # Safety
     ///
-    /// The caller holds `cpu_proxy_lock()`, which serialises every writer.
+    /// The caller holds the park lock (`MapsGuard`), which serialises every writer.
     pub(crate) unsafe fn set_proxy(&self, proxy: i32) {
         // SAFETY: `pc` is valid; `proxy` is written only under the lock,
         // which the caller holds, with `WRITE_ONCE()`.
@@ -261,7 +274,7 @@ impl CpuState {
 
     /// On the proxy: the CPU's next expiry.
     pub(crate) fn timer(&self) -> &'static HrTimer {
-        // SAFETY: `cpu_proxy_init()` initialised it, with its callback.
+        // SAFETY: `cpu_proxy_init_cpus()` initialised it, with its callback.
         unsafe { HrTimer::from_ptr(addr_of_mut!((*self.pc).timer)) }
     }
 
@@ -278,7 +291,7 @@ impl CpuState {
     pub(crate) fn kick(&self) {
         let proxy = self.proxy();
         if let Some(proxy) = CpuId::from_i32(proxy) {
-            // SAFETY: `cpu_proxy_init()` initialised `kick`, which lives as
+            // SAFETY: `cpu_proxy_init_cpus()` initialised `kick`, which lives as
             // long as `pc`.
             let kick = unsafe { IrqWork::from_ptr(addr_of_mut!((*self.pc).kick)) };
             kick.queue_on(proxy);
@@ -378,6 +391,12 @@ impl Owner<'_> {
         unsafe { (*self.s.pc).softirqs_left = v };
     }
 
+    /// Whether this pass must leave the CPU's softirqs pending.
+    pub(crate) fn no_softirq(&self) -> bool {
+        // SAFETY: as in `native()`.
+        unsafe { (*self.s.pc).no_softirq }
+    }
+
     /// Whether the next pass must leave the CPU's softirqs pending.
     pub(crate) fn set_no_softirq(&self, v: bool) {
         // SAFETY: as in `native()`.
@@ -427,11 +446,40 @@ impl<'a> Deref for Owned<'a> {
 
 impl Owned<'_> {
     /// Run one pass for the CPU on this CPU's hardware, as the CPU
-    /// (`cpu_proxy_run_pass()`).
+    /// (`arch_cpu_proxy_run()` of `cpu_proxy_pass()`).
+    ///
+    /// While it runs, `hw` names this CPU, so that an exception taken in
+    /// the pass knows it runs in proxy context (`cpu_proxy_claim_slow()`
+    /// reads it with `READ_ONCE()`), and the CPU's `cpu_proxy_proxied`
+    /// says so to the hooks (`cpu_proxy_in_proxy()`).
     pub(crate) fn run_pass(&self) {
-        // SAFETY: this CPU owns the CPU's context, by the type's
-        // invariants, with interrupts off.
-        unsafe { bindings::cpu_proxy_run_pass(self.o.s.pc) };
+        let pc = self.o.s.pc;
+        let cpu = self.o.s.cpu;
+        let t0 = test_hooks::pass_start();
+        // SAFETY: checks lockdep's view of this CPU's interrupts.
+        unsafe { bindings::cpu_proxy_lockdep_assert_irqs_disabled() };
+        // SAFETY: `pc` is valid; the owner of the context writes `hw`.
+        let hw = unsafe { addr_of_mut!((*pc).hw) };
+        let proxied = proxieds().ptr(cpu);
+        // SAFETY: `hw` and `proxied` are valid for the kernel's life, and
+        // written only by the owner of the CPU's context, which this CPU
+        // is, by the type's invariants.
+        unsafe {
+            bindings::cpu_proxy_write_once_int(hw, bindings::arch_cpu_proxy_hw_cpu() as i32);
+            bindings::cpu_proxy_write_once_bool(proxied, true);
+        }
+        // SAFETY: this CPU owns the CPU's context with interrupts off, by
+        // the type's invariants, and `pc` is the CPU's state, which
+        // `cpu_proxy_pass()` takes.
+        unsafe {
+            bindings::arch_cpu_proxy_run(cpu.as_u32(), Some(bindings::cpu_proxy_pass), pc.cast())
+        };
+        // SAFETY: as above.
+        unsafe {
+            bindings::cpu_proxy_write_once_bool(proxied, false);
+            bindings::cpu_proxy_write_once_int(hw, -1);
+        }
+        test_hooks::pass_end(t0);
     }
 
     /// Give the context back now: see the type's documentation.
@@ -477,11 +525,11 @@ impl<'a> Native<'a> {
         Self { o: Owner::new(s) }
     }
 
-    /// Run one pass as the CPU, on itself (`cpu_proxy_run_pass_native()`).
+    /// Run one pass as the CPU, on itself (`cpu_proxy_pass()`).
     pub(crate) fn run_pass(&self) {
         // SAFETY: this is the CPU, owning its context with interrupts off,
-        // by the type's invariants.
-        unsafe { bindings::cpu_proxy_run_pass_native(self.o.s.pc) };
+        // by the type's invariants, and `pc` is its state.
+        unsafe { bindings::cpu_proxy_pass(self.o.s.pc.cast()) };
     }
 
     /// Give the context to the proxy and sleep until an interrupt, then
@@ -510,3 +558,68 @@ impl<'a> Native<'a> {
         unsafe { addr_of_mut!((*self.o.s.pc).evt) }
     }
 }
+
+/// Sets `pc` up for `cpu`: no proxy, no pass, no next event, the stand-in
+/// tick device, the proxy's timers and kick with their callbacks
+/// (`service.rs`). Its other fields start as the zeroed per-CPU copy has
+/// them (an empty `deferred` list is a null one, as `init_llist_head()`
+/// leaves it).
+///
+/// # Safety
+///
+/// `pc` is `cpu`'s copy of `cpu_proxy_cpus`, which nothing else uses yet.
+unsafe fn init_cpu(pc: *mut bindings::cpu_proxy_cpu, cpu: CpuId) {
+    // SAFETY: valid, and ours alone, by the function's safety requirements.
+    let pc = unsafe { &mut *pc };
+    pc.cpu = cpu.as_u32();
+    pc.proxy = protocol::NO_PROXY;
+    pc.hw = -1;
+    pc.next_event = i64::MAX;
+    let evt = &mut pc.evt;
+    evt.name = c"cpu-proxy".as_ptr().cast();
+    evt.features = bindings::CLOCK_EVT_FEAT_ONESHOT | bindings::CLOCK_EVT_FEAT_KTIME;
+    evt.set_next_ktime = Some(bindings::cpu_proxy_evt_next);
+    evt.set_state_shutdown = Some(bindings::cpu_proxy_evt_stop);
+    evt.set_state_oneshot_stopped = Some(bindings::cpu_proxy_evt_stop);
+    evt.mult = 1;
+    evt.min_delta_ns = 1;
+    evt.max_delta_ns = i64::MAX as u64;
+    evt.min_delta_ticks = 1;
+    evt.max_delta_ticks = c_ulong::MAX;
+    // SAFETY: `cpu` is a possible CPU, whose mask is static.
+    evt.cpumask = unsafe { bindings::cpu_proxy_cpumask_of(cpu.as_u32()) };
+    let mono = bindings::CLOCK_MONOTONIC as bindings::clockid_t;
+    // SAFETY: the timers and the kick are ours, not in use: initialised
+    // here once, their callbacks set before anything can start them.
+    unsafe {
+        bindings::hrtimer_init(
+            &mut pc.timer,
+            mono,
+            bindings::hrtimer_mode_HRTIMER_MODE_ABS_PINNED_HARD,
+        );
+        bindings::hrtimer_init(
+            &mut pc.retry,
+            mono,
+            bindings::hrtimer_mode_HRTIMER_MODE_REL_PINNED_HARD,
+        );
+        bindings::cpu_proxy_init_irq_work_hard(&mut pc.kick, Some(bindings::cpu_proxy_kick_fn));
+    }
+    pc.timer.function = Some(bindings::cpu_proxy_timer_fn);
+    pc.retry.function = Some(bindings::cpu_proxy_retry_fn);
+}
+
+/// Sets every possible CPU's state up; see `kernel/cpu_proxy_rust.h`.
+///
+/// # Safety
+///
+/// Called once, at boot, before any CPU can be parked: nothing else uses
+/// the state yet.
+#[no_mangle]
+unsafe extern "C" fn cpu_proxy_init_cpus() {
+    for cpu in (0..nr_cpu_ids()).filter_map(CpuId::from_u32) {
+        // SAFETY: `cpu`'s copy, not in use yet, by the function's safety
+        // requirements.
+        unsafe { init_cpu(cpus().ptr(cpu), cpu) };
+    }
+}
+c_export!(cpu_proxy_init_cpus);

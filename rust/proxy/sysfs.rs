@@ -8,24 +8,17 @@
 
 use kernel::{bindings, error::to_result, prelude::*};
 
-/// The registered directory; removed again on drop.
+/// The registered directory. The crate is built in, never unloaded, so
+/// the directory is never removed.
 pub(crate) struct Registration(());
 
 impl Registration {
     /// Creates the directory and its files.
     pub(crate) fn new() -> Result<Self> {
-        // Called from this module's init (process context, after the cpu
-        // subsystem exists); undone once, in `drop`.
+        // Called once, from this module's init (process context, after the
+        // cpu subsystem exists).
         // SAFETY: process context; not registered yet (see above).
         to_result(unsafe { bindings::cpu_proxy_sysfs_register() })?;
         Ok(Self(()))
-    }
-}
-
-impl Drop for Registration {
-    fn drop(&mut self) {
-        // SAFETY: `self` exists only if registration succeeded, and is
-        // dropped once.
-        unsafe { bindings::cpu_proxy_sysfs_unregister() };
     }
 }
