@@ -63,6 +63,10 @@ for f in "$REPO"/rust/proxy/*.rs "$REPO"/rust/proxy/*/*.rs; do
 	fi
 done
 
+step "sloc: C functions of the mechanism short, Rust's share at least 75%"
+sloc=$(python3 "$REPO/scripts/sloc.py" --check) || { echo "$sloc"; status=1; }
+echo "$sloc" | grep 'Rust is'
+
 step "rustfmtcheck"
 kmake -s rustfmtcheck || status=1
 
