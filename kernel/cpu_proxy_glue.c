@@ -14,12 +14,10 @@
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irqdesc.h>
-#include <linux/irqnr.h>
 #include <linux/jump_label_ratelimit.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
-#include <linux/sched/isolation.h>
 #include <linux/sysfs.h>
 #include <linux/topology.h>
 
@@ -132,7 +130,7 @@ static int cpu_proxy_cpu_down_prep(unsigned int cpu)
 }
 
 /* Every possible CPU's state is set up, then CPUs going down are watched. */
-static int __init cpu_proxy_hotplug_init(void)
+static int __init cpu_proxy_init(void)
 {
 	int ret;
 
@@ -141,7 +139,7 @@ static int __init cpu_proxy_hotplug_init(void)
 					NULL, cpu_proxy_cpu_down_prep);
 	return ret < 0 ? ret : 0;
 }
-core_initcall(cpu_proxy_hotplug_init);
+core_initcall(cpu_proxy_init);
 
 /*
  * Device interrupts of parked CPUs: which to move and where is Rust's

@@ -340,13 +340,13 @@ notrace struct pt_regs *cpu_proxy_set_irq_regs(struct pt_regs *regs)
 	return set_irq_regs(regs);
 }
 
-const struct cpumask *cpu_proxy_cpumask_of(unsigned int cpu)
+notrace const struct cpumask *cpu_proxy_cpumask_of(unsigned int cpu)
 {
 	return cpumask_of(cpu);
 }
 
-void cpu_proxy_init_irq_work_hard(struct irq_work *work,
-				  void (*func)(struct irq_work *))
+notrace void cpu_proxy_init_irq_work_hard(struct irq_work *work,
+					  void (*func)(struct irq_work *))
 {
 	*work = IRQ_WORK_INIT_HARD(func);
 }

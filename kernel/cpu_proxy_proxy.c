@@ -29,7 +29,9 @@
  * pass runs are Rust's (rust/proxy/). This file keeps what runs as N in
  * RCU's extended quiescent state or on entry: the pass's entry and exit,
  * the halt, the claim on interrupt and NMI entry, and the test hooks in
- * between. See Documentation/core-api/cpu-proxy.rst.
+ * between; the start of a panic in a pass; and what reads C-only state:
+ * the work deferred to N (cpu_proxy_defer_native()), N's tick device. See
+ * Documentation/core-api/cpu-proxy.rst.
  */
 
 #include <linux/clockchips.h>
@@ -38,22 +40,17 @@
 #include <linux/cpu_proxy.h>
 #include <linux/cpuidle.h>
 #include <linux/ftrace.h>
-#include <linux/hardirq.h>
-#include <linux/hrtimer.h>
-#include <linux/interrupt.h>
-#include <linux/irq_work.h>
+#include <linux/instrumentation.h>
+#include <linux/irqflags.h>
 #include <linux/kprobes.h>
-#include <linux/ktime.h>
 #include <linux/mmu_context.h>
 #include <linux/nmi.h>
 #include <linux/panic.h>
 #include <linux/sched.h>
-#include <linux/sched/clock.h>
 #include <linux/sched/idle.h>
 #include <linux/smp.h>
 #include <linux/tick.h>
 #include <linux/vmstat.h>
-#include <asm/irq_regs.h>
 
 #include "cpu_proxy_rust.h"
 #include "time/tick-internal.h"
@@ -175,10 +172,12 @@ void cpu_proxy_run_deferred(struct cpu_proxy_cpu *pc)
  * stay off throughout (the proxy's own are off, or its FPU is in use):
  * its softirqs are left pending for a later pass, and the tick is not
  * stopped meanwhile.
- * Its entry runs as N in RCU's extended quiescent state: not traced,
- * not probed.
+ * Its entry and exit run as N in RCU's extended quiescent state: noinstr,
+ * as an interrupt's entry code is, with the handlers' part
+ * (cpu_proxy_pass_body(), Rust) between instrumentation_begin() and
+ * instrumentation_end().
  */
-notrace void cpu_proxy_pass(void *arg)
+noinstr void cpu_proxy_pass(void *arg)
 {
 	struct cpu_proxy_cpu *pc = arg;
 	bool proxied = cpu_proxy_in_proxy();
@@ -188,7 +187,9 @@ notrace void cpu_proxy_pass(void *arg)
 	ct_irq_enter();
 	if (proxied)
 		trace_hardirqs_off_finish();
-	cpu_proxy_pass_run(pc, proxied);
+	instrumentation_begin();
+	cpu_proxy_pass_body(pc, proxied);
+	instrumentation_end();
 	if (proxied) {
 		trace_hardirqs_on_prepare();
 		lockdep_hardirqs_on_prepare();
@@ -197,8 +198,6 @@ notrace void cpu_proxy_pass(void *arg)
 	if (proxied)
 		lockdep_hardirqs_on(CALLER_ADDR0);
 }
-
-NOKPROBE_SYMBOL(cpu_proxy_pass);
 
 /**
  * cpu_proxy_claim_slow - take this CPU's context back from its proxy
@@ -338,7 +337,7 @@ notrace void cpu_proxy_halt(struct cpu_proxy_cpu *pc)
 	arch_touch_nmi_watchdog();
 	ct_cpuidle_enter();
 	arch_cpu_proxy_halt_prepare();
-	atomic_set_release(owner, CPU_PROXY_HALTED);
+	raw_atomic_set_release(owner, CPU_PROXY_HALTED);
 	cpu_proxy_test_halt_delay(cpu);
 	arch_cpu_proxy_halt();
 	raw_local_irq_disable();

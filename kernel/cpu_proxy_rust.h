@@ -5,7 +5,8 @@
  * module (rust/proxy/).
  *
  * include/linux/cpu_proxy.h is what core code calls; this header is what
- * the two halves of the mechanism share and nothing else includes. bindgen
+ * the two halves of the mechanism share, and only they include it
+ * (kernel/cpu_proxy_*.c, rust/bindings). bindgen
  * reads it (rust/bindings/bindings_helper.h), so that every function Rust
  * exports here is checked against its prototype at compile time
  * (rust/proxy/export.rs), and every helper Rust calls has one.
@@ -79,6 +80,9 @@ void cpu_proxy_kick_fn(struct irq_work *work);
 enum hrtimer_restart cpu_proxy_timer_fn(struct hrtimer *timer);
 enum hrtimer_restart cpu_proxy_retry_fn(struct hrtimer *timer);
 
+/* C (kernel/cpu_proxy_glue.c): create the sysfs directory, once (Rust). */
+int cpu_proxy_sysfs_register(void);
+
 /*
  * Rust (rust/proxy/state.rs): set every possible CPU's state up, once, at
  * boot (a core initcall, kernel/cpu_proxy_glue.c), before any can park.
@@ -90,13 +94,13 @@ void cpu_proxy_init_cpus(void);
  * CPU's context. C (kernel/cpu_proxy_proxy.c): cpu_proxy_pass() is its
  * entry and exit (context tracking, lockdep), run on the CPU itself
  * (rust/proxy/idle.rs) or through arch_cpu_proxy_run() on its proxy
- * (rust/proxy/state.rs). Rust (rust/proxy/pass.rs): cpu_proxy_pass_run()
+ * (rust/proxy/state.rs). Rust (rust/proxy/pass.rs): cpu_proxy_pass_body()
  * is everything between, as an interrupt handler (@proxied: on the
  * proxy's hardware). C: cpu_proxy_run_deferred() runs, on the CPU itself,
  * the hardware-bound work passes left for it.
  */
 void cpu_proxy_pass(void *arg);
-void cpu_proxy_pass_run(struct cpu_proxy_cpu *pc, bool proxied);
+void cpu_proxy_pass_body(struct cpu_proxy_cpu *pc, bool proxied);
 void cpu_proxy_run_deferred(struct cpu_proxy_cpu *pc);
 
 /*

@@ -30,7 +30,7 @@ MIN_RUST = 75.0
 # Entry, noinstr and arch code, which stays C whatever its length.
 ALLOW = {
     "cpu_proxy_claim_slow",
-    "cpu_proxy_pass_frame",
+    "cpu_proxy_pass",
     "cpu_proxy_halt",
     "arch_cpu_proxy_run",
 }

@@ -51,7 +51,10 @@ static __always_inline bool cpu_proxy_any_parked(void)
 
 /*
  * Nothing is ever parked: every hook below folds to nothing at compile
- * time, and callers may use the mask without an #ifdef.
+ * time, and callers may use the mask without an #ifdef. The functions
+ * declared below that are not inline exist only with CONFIG_CPU_PROXY,
+ * unless a stub follows them: call them behind cpu_proxy_any_parked(),
+ * cpu_proxy_in_proxy() or cpu_proxy_parked(), or under #ifdef.
  */
 #define cpu_parked_mask cpu_none_mask
 
@@ -328,6 +331,7 @@ static inline void cpu_proxy_native_init(struct cpu_proxy_native *w,
 	w->func = func;
 }
 
+/* Only through cpu_proxy_defer_native(), in a pass. */
 bool __cpu_proxy_defer_native(struct cpu_proxy_native *w);
 
 /**
@@ -575,8 +579,5 @@ ssize_t cpu_proxy_stats_show(char *buf);
  * Return: bytes written, or a negative errno.
  */
 ssize_t cpu_proxy_proxy_map_show(char *buf);
-
-/* Called by the Rust core to create the sysfs directory. */
-int cpu_proxy_sysfs_register(void);
 
 #endif /* _LINUX_CPU_PROXY_H */

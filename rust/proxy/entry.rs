@@ -107,7 +107,9 @@ unsafe extern "C" fn cpu_proxy_stats_show(buf: *mut c_char) -> isize {
 c_export!(cpu_proxy_stats_show);
 
 /// Formats each parked CPU and its proxy into `buf` for the `proxy_map`
-/// file, a line each: a snapshot, as any sysfs read of changing state.
+/// file, a line each: a snapshot, as any sysfs read of changing state. A
+/// page holds some 400 lines: past that, the list ends at the last whole
+/// line that fits.
 ///
 /// # Safety
 ///
@@ -117,14 +119,18 @@ unsafe extern "C" fn cpu_proxy_proxy_map_show(buf: *mut c_char) -> isize {
     // SAFETY: `__cpu_parked_mask` is static, written only with atomic bit
     // operations (`cpu_proxy_set_parked()`), and not written here.
     let parked = unsafe { SharedCpumask::from_raw(addr_of_mut!(bindings::__cpu_parked_mask)) };
-    let line = |w: &mut stats::SliceWriter<'_>| -> fmt::Result {
+    let lines = |w: &mut stats::SliceWriter<'_>| -> fmt::Result {
         for cpu in parked.iter() {
-            writeln!(w, "{} {}", cpu.as_u32(), CpuState::of(cpu).proxy())?;
+            let whole = w.len();
+            if writeln!(w, "{} {}", cpu.as_u32(), CpuState::of(cpu).proxy()).is_err() {
+                w.truncate(whole);
+                break;
+            }
         }
         Ok(())
     };
     // SAFETY: a `show()` buffer, by the function's safety requirements.
-    unsafe { show(buf, line) }
+    unsafe { show(buf, lines) }
 }
 c_export!(cpu_proxy_proxy_map_show);
 

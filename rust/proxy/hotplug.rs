@@ -21,8 +21,12 @@ fn eopnotsupp() -> Error {
     Error::from_errno(-(bindings::EOPNOTSUPP as kernel::ffi::c_int))
 }
 
-/// Holds `cpu_maps_update_begin()`: no CPU goes online or offline, and no
-/// other park or unpark runs, while this exists.
+/// Holds the park lock: `cpu_maps_update_begin()`, under which no CPU goes
+/// online or offline, and no other park or unpark runs, while this
+/// exists. [`MapsGuard::lock`] also takes `lock_device_hotplug()` before
+/// it, as a write to `cpuN/online` does; [`MapsGuard::assume_held`] stands
+/// for a caller's hold of the maps lock alone (a hotplug callback, or
+/// suspend).
 ///
 /// # Invariants
 ///

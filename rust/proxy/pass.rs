@@ -7,7 +7,7 @@
 //! `kernel/cpu_proxy_proxy.c`: context tracking and lockdep, as
 //! `irqentry_enter()` and `irqentry_exit()` for the idle task), because
 //! they run as N in RCU's extended quiescent state, not traced. Everything
-//! between is here ([`cpu_proxy_pass_run`]): the interrupt registers,
+//! between is here ([`cpu_proxy_pass_body`]): the interrupt registers,
 //! `irq_enter_rcu()`/`irq_exit_rcu()`, N's bottom halves, and what runs
 //! inside, in what order, and what is left for N to run itself:
 //! [`pass_irq`] in hard interrupt context, [`pass_done`] after
@@ -57,7 +57,7 @@ unsafe fn in_pass<'a>(pc: *mut bindings::cpu_proxy_cpu) -> Option<(CpuState, Own
 /// it (it owns the CPU's context, interrupts off), as that CPU, entered
 /// as an interrupt is (RCU watching, lockdep's interrupts off).
 #[no_mangle]
-unsafe extern "C" fn cpu_proxy_pass_run(pc: *mut bindings::cpu_proxy_cpu, proxied: bool) {
+unsafe extern "C" fn cpu_proxy_pass_body(pc: *mut bindings::cpu_proxy_cpu, proxied: bool) {
     // SAFETY: a pass runs, by the function's safety requirements.
     let Some((_, owner)) = (unsafe { in_pass(pc) }) else {
         return;
@@ -92,7 +92,7 @@ unsafe extern "C" fn cpu_proxy_pass_run(pc: *mut bindings::cpu_proxy_cpu, proxie
         unsafe { bindings::_local_bh_enable() };
     }
 }
-c_export!(cpu_proxy_pass_run);
+c_export!(cpu_proxy_pass_body);
 
 /// The pass's hard interrupt part: what was left for N (on N itself),
 /// N's queued calls, its irq_work, its tick. `proxied`: on the proxy.

@@ -465,7 +465,7 @@ impl Owned<'_> {
         // written only by the owner of the CPU's context, which this CPU
         // is, by the type's invariants.
         unsafe {
-            bindings::cpu_proxy_write_once_int(hw, bindings::arch_cpu_proxy_hw_cpu() as i32);
+            atomic::write_once(hw, bindings::arch_cpu_proxy_hw_cpu() as i32);
             bindings::cpu_proxy_write_once_bool(proxied, true);
         }
         // SAFETY: this CPU owns the CPU's context with interrupts off, by
@@ -477,7 +477,7 @@ impl Owned<'_> {
         // SAFETY: as above.
         unsafe {
             bindings::cpu_proxy_write_once_bool(proxied, false);
-            bindings::cpu_proxy_write_once_int(hw, -1);
+            atomic::write_once(hw, -1);
         }
         test_hooks::pass_end(t0);
     }
@@ -569,7 +569,10 @@ impl<'a> Native<'a> {
 ///
 /// `pc` is `cpu`'s copy of `cpu_proxy_cpus`, which nothing else uses yet.
 unsafe fn init_cpu(pc: *mut bindings::cpu_proxy_cpu, cpu: CpuId) {
-    // SAFETY: valid, and ours alone, by the function's safety requirements.
+    // SAFETY: valid, and ours alone, by the function's safety requirements:
+    // other CPUs run, but every reader of the state is behind
+    // `cpu_proxy_parked_key`, off until the first park, or is this crate,
+    // whose module init comes later.
     let pc = unsafe { &mut *pc };
     pc.cpu = cpu.as_u32();
     pc.proxy = protocol::NO_PROXY;

@@ -138,6 +138,11 @@ impl<'a> SliceWriter<'a> {
     pub(crate) fn len(&self) -> usize {
         self.len
     }
+
+    /// Forget what was written after the first `len` bytes.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
 }
 
 impl Write for SliceWriter<'_> {

@@ -4,7 +4,8 @@
 //!
 //! The attribute group itself is C (`kernel/cpu_proxy_glue.c`), built the
 //! way `kernel/cpu.c` builds its SMT group; its `show`/`store` callbacks
-//! call back into this crate. This module only owns its lifetime.
+//! call back into this crate (`entry.rs`), but for `parked`, which prints
+//! the mask. This module creates it.
 
 use kernel::{bindings, error::to_result, prelude::*};
 
