@@ -43,14 +43,11 @@
 #include <linux/instrumentation.h>
 #include <linux/irqflags.h>
 #include <linux/kprobes.h>
-#include <linux/mmu_context.h>
 #include <linux/nmi.h>
 #include <linux/panic.h>
 #include <linux/sched.h>
-#include <linux/sched/idle.h>
 #include <linux/smp.h>
 #include <linux/tick.h>
-#include <linux/vmstat.h>
 
 #include "cpu_proxy_rust.h"
 #include "time/tick-internal.h"
@@ -93,10 +90,10 @@ static __always_inline void cpu_proxy_test_halt_delay(unsigned int cpu)
 
 	if (!n)
 		return;
-	atomic_set(&cpu_proxy_test_in_window, cpu + 1);
+	raw_atomic_set(&cpu_proxy_test_in_window, cpu + 1);
 	for (i = 0; i < n; i++)
 		cpu_relax();
-	atomic_set(&cpu_proxy_test_in_window, 0);
+	raw_atomic_set(&cpu_proxy_test_in_window, 0);
 }
 
 /* Test hook: how long passes keep their proxy's interrupts off (Rust). */
@@ -173,8 +170,9 @@ void cpu_proxy_run_deferred(struct cpu_proxy_cpu *pc)
  * its softirqs are left pending for a later pass, and the tick is not
  * stopped meanwhile.
  * Its entry and exit run as N in RCU's extended quiescent state: noinstr,
- * as an interrupt's entry code is, with the handlers' part
- * (cpu_proxy_pass_body(), Rust) between instrumentation_begin() and
+ * as irqentry_enter() and irqentry_exit() are, with what runs once RCU
+ * watches (the tracing of the interrupt state, and the handlers' part,
+ * cpu_proxy_pass_body(), Rust) between instrumentation_begin() and
  * instrumentation_end().
  */
 noinstr void cpu_proxy_pass(void *arg)
@@ -185,15 +183,15 @@ noinstr void cpu_proxy_pass(void *arg)
 	if (proxied)
 		lockdep_hardirqs_off(CALLER_ADDR0);
 	ct_irq_enter();
+	instrumentation_begin();
 	if (proxied)
 		trace_hardirqs_off_finish();
-	instrumentation_begin();
 	cpu_proxy_pass_body(pc, proxied);
-	instrumentation_end();
 	if (proxied) {
 		trace_hardirqs_on_prepare();
 		lockdep_hardirqs_on_prepare();
 	}
+	instrumentation_end();
 	ct_irq_exit();
 	if (proxied)
 		lockdep_hardirqs_on(CALLER_ADDR0);

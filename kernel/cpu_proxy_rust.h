@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Processor proxies: the private contract between the C mechanism
- * (kernel/cpu_proxy_proxy.c, kernel/cpu_proxy_helpers.c) and the Rust
- * module (rust/proxy/).
+ * (kernel/cpu_proxy_proxy.c, kernel/cpu_proxy_glue.c and
+ * kernel/cpu_proxy_helpers.c) and the Rust module (rust/proxy/).
  *
  * include/linux/cpu_proxy.h is what core code calls; this header is what
  * the two halves of the mechanism share, and only they include it

@@ -72,7 +72,8 @@ unsafe extern "C" fn cpu_proxy_cpulist_parse(
 c_export!(cpu_proxy_cpulist_parse);
 
 /// Fills a sysfs `show()` buffer with what `f` writes: the number of
-/// bytes written, or `-EOVERFLOW` if it did not fit.
+/// bytes written, or `-EOVERFLOW` if it did not fit in `PAGE_SIZE - 1`
+/// bytes, as `sysfs_emit()` leaves room for the NUL that sysfs adds.
 ///
 /// # Safety
 ///
@@ -83,7 +84,7 @@ unsafe fn show(
 ) -> isize {
     // SAFETY: valid for writes of `PAGE_SIZE` bytes, by the function's
     // safety requirements.
-    let out = unsafe { core::slice::from_raw_parts_mut(buf, PAGE_SIZE) };
+    let out = unsafe { core::slice::from_raw_parts_mut(buf, PAGE_SIZE - 1) };
     let mut w = stats::SliceWriter::new(out);
     match f(&mut w) {
         Ok(()) => w.len() as isize,
@@ -108,8 +109,8 @@ c_export!(cpu_proxy_stats_show);
 
 /// Formats each parked CPU and its proxy into `buf` for the `proxy_map`
 /// file, a line each: a snapshot, as any sysfs read of changing state. A
-/// page holds some 400 lines: past that, the list ends at the last whole
-/// line that fits.
+/// page holds at least some 400 lines: past that, the list ends at the
+/// last whole line that fits.
 ///
 /// # Safety
 ///

@@ -6,7 +6,7 @@
 //! The pass's entry and exit are C (`cpu_proxy_pass()` in
 //! `kernel/cpu_proxy_proxy.c`: context tracking and lockdep, as
 //! `irqentry_enter()` and `irqentry_exit()` for the idle task), because
-//! they run as N in RCU's extended quiescent state, not traced. Everything
+//! they run as N in RCU's extended quiescent state: `noinstr`. Everything
 //! between is here ([`cpu_proxy_pass_body`]): the interrupt registers,
 //! `irq_enter_rcu()`/`irq_exit_rcu()`, N's bottom halves, and what runs
 //! inside, in what order, and what is left for N to run itself:

@@ -138,7 +138,8 @@ static DEFINE_PER_CPU(struct cpu_proxy_thunk *, cpu_proxy_thunk_now);
 
 /*
  * Runs under the parked CPU's GS base before the pass tells RCU: not
- * traced, not probed (see cpu_proxy_pass()).
+ * traced, not probed, as the noinstr entry of the pass it calls
+ * (cpu_proxy_pass()).
  */
 static notrace void cpu_proxy_thunk(void)
 {
