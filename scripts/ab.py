@@ -37,6 +37,11 @@ def first(rows, k=1):
     raise KeyError(f"no k={k} row")
 
 
+def top(rows):
+    """The largest CPU count k of a benchmark's rows."""
+    return max(row["k"] for row in rows)
+
+
 # Each: (name, what it says, function of one boot's JSON). Same-boot
 # ratios only.
 METRICS = [
@@ -48,6 +53,12 @@ METRICS = [
      lambda b: med(first(b["native"])["offline"]) / med(first(b["park"])["park"])),
     ("online/unpark", "native online over unpark",
      lambda b: med(first(b["native"])["online"]) / med(first(b["park"])["unpark"])),
+    ("mask off/native off", "mask offline of the most CPUs over as many native offlines",
+     lambda b: med(first(b["mask"], top(b["mask"]))["offline"])
+     / med(first(b["native"], top(b["mask"]))["offline"])),
+    ("mask on/native on", "mask online of the most CPUs over as many native onlines",
+     lambda b: med(first(b["mask"], top(b["mask"]))["online"])
+     / med(first(b["native"], top(b["mask"]))["online"])),
     ("storm parked/unparked", "IPI storm rounds to a parked CPU over an unparked one",
      lambda b: b["storm"]["parked"]["storm_rounds"] / b["storm"]["unparked"]["storm_rounds"]),
     ("parked vCPU burn", "host CPU seconds per second of the parked vCPU",
